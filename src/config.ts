@@ -1,0 +1,49 @@
+/**
+ * Settings from the environment, validated once, with errors that name the variable and the fix.
+ * Each process (worker, API, CLI, scripts) reads only the group it needs.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_NAMESPACE = 'aci-batch';
+export const DEFAULT_TASK_QUEUE = 'aci-batch';
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233 (use 127.0.0.1, not localhost)');
+
+const temporalSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+});
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  uiPort: number;
+}
+
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const parsed = parseEnv(temporalSchema, env);
+  return {
+    address: parsed.TEMPORAL_ADDRESS,
+    namespace: parsed.TEMPORAL_NAMESPACE,
+    taskQueue: parsed.TEMPORAL_TASK_QUEUE,
+    uiPort: parsed.TEMPORAL_UI_PORT,
+  };
+}
+
+/** Parses env vars against a schema; one error listing every bad variable. Empty strings count as unset. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

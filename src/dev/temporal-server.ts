@@ -1,0 +1,130 @@
+/**
+ * Starts a real Temporal dev server (`temporal server start-dev`, SQLite persistence, Web UI) when none is
+ * reachable, and makes sure the project's namespace and search attributes exist on whichever server is used.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { msToTs } from '@temporalio/common/lib/time';
+import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { ensureTool, TEMPORAL_CLI } from './temporal-tools';
+
+export interface DevServerOptions {
+  address: string;
+  namespace: string;
+  uiPort: number;
+  /** SQLite file; the folder is created */
+  dbFile: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** how long to wait for the server to answer */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  process: ChildProcess;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** True when a Temporal frontend answers gRPC at `address`. */
+export async function isTemporalReachable(address: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const [host, port] = splitAddress(options.address);
+  mkdirSync(dirname(options.dbFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    port,
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    options.logLevel ?? 'warn',
+    // WAL keeps the SQLite file consistent if the server is killed mid-write
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => [
+      '--search-attribute',
+      `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,
+    ]),
+  ];
+  const child = spawn(ensureTool(TEMPORAL_CLI), args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  while (!(await isTemporalReachable(options.address))) {
+    if (child.exitCode !== null) {
+      throw new Error(`temporal server start-dev exited with code ${child.exitCode} before it answered`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal server start-dev did not answer at ${options.address} within the start timeout`);
+    }
+    await sleep(250);
+  }
+  return {
+    process: child,
+    uiUrl: `http://${host}:${options.uiPort}`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Registers the namespace (if missing) and the project's search attributes (if missing) on a running server.
+ * Idempotent: safe on every start of the worker, the launcher or a self-hosted cluster.
+ */
+export async function ensureNamespaceAndSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('3 days'),
+    });
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
+  });
+}
+
+function isAlreadyExists(error: unknown): boolean {
+  // gRPC status 6 = ALREADY_EXISTS
+  return (error as { code?: number }).code === 6;
+}
+
+function splitAddress(address: string): [string, string] {
+  const index = address.lastIndexOf(':');
+  return [address.slice(0, index), address.slice(index + 1)];
+}

@@ -1,0 +1,274 @@
+/**
+ * The job spec: one schema for CLI input, HTTP input and workflow input. Errors name the field and the fix.
+ * Pure (no I/O, no Node APIs) so workflow code can import it. Durations stay strings ("30s", "2h", "3 days")
+ * so that parsing is idempotent: the workflow re-validates exactly what the client sent.
+ */
+import { z } from 'zod';
+import { msToNumber } from '@temporalio/common/lib/time';
+
+/** Prefix of the environment variables the project hands to containers; user env may not use it. */
+export const RESERVED_ENV_PREFIX = 'ACI_BATCH_';
+/** Tag keys the project sets on container groups; user tags may not use the prefix. */
+export const RESERVED_TAG_PREFIX = 'aci-batch-';
+/** ACI reserves this port range for its own use. */
+export const RESERVED_PORTS = { from: 20000, to: 30000 } as const;
+export const MAX_INSTANCES = 10_000;
+
+const dnsLabel = (what: string, max: number) =>
+  z
+    .string({ error: `${what} is required: a string of lowercase letters, digits and single hyphens` })
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`)
+    .regex(
+      /^[a-z0-9]+(-[a-z0-9]+)*$/,
+      `${what} may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit (e.g. "acme" or "nightly-2026-11-24")`,
+    );
+
+export const tenantSchema = dnsLabel('tenant', 24);
+export const jobIdSchema = dnsLabel('jobId', 40);
+
+const duration = (what: string, min: string, max: string) =>
+  z
+    .union([z.string(), z.number()], {
+      error: `${what} must be a duration such as "30s", "15m", "2h" or "3 days"`,
+    })
+    .superRefine((value, ctx) => {
+      let ms: number;
+      try {
+        ms = msToNumber(value as string);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} "${value}" is not a duration; use e.g. "30s", "15m", "2h" or "3 days"`,
+        });
+        return;
+      }
+      if (!Number.isFinite(ms) || ms < msToNumber(min) || ms > msToNumber(max)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} must be between ${min} and ${max} (got "${value}")`,
+        });
+      }
+    });
+
+const envName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+    'environment variable names are 1-63 letters, digits or "_", not starting with a digit',
+  )
+  .refine(
+    (name) => !name.startsWith(RESERVED_ENV_PREFIX),
+    `environment variable names starting with ${RESERVED_ENV_PREFIX} are set by aci-batch itself; rename the variable`,
+  );
+
+const envMap = z.record(envName, z.string().max(32_768, 'environment values must be at most 32 KiB'));
+
+const port = z
+  .number({ error: 'a port must be a number' })
+  .int('a port must be a whole number')
+  .min(1, 'ports are 1-65535')
+  .max(65535, 'ports are 1-65535')
+  .refine(
+    (p) => p < RESERVED_PORTS.from || p > RESERVED_PORTS.to,
+    `ports ${RESERVED_PORTS.from}-${RESERVED_PORTS.to} are reserved by ACI; pick a port outside that range (e.g. 8080)`,
+  );
+
+const command = z
+  .array(z.string(), { error: 'command must be a list of strings, e.g. ["python", "main.py"]' })
+  .min(1);
+
+const instanceParams = z
+  .object(
+    {
+      env: envMap.optional(),
+      command: command.optional(),
+    },
+    { error: 'each entry of instances must be an object with optional "env" and "command"' },
+  )
+  .strict();
+
+const failurePolicy = z.discriminatedUnion(
+  'action',
+  [
+    z.object({
+      action: z.literal('restart'),
+      maxRestarts: z
+        .number()
+        .int()
+        .min(1, 'maxRestarts must be at least 1')
+        .max(10, 'maxRestarts must be at most 10')
+        .default(2),
+      backoff: duration('onFailure.backoff', '0s', '1h').default('10s'),
+      /** what happens when the restarts are used up */
+      exhausted: z.enum(['delete', 'stop']).default('delete'),
+    }),
+    z.object({ action: z.literal('stop') }),
+    z.object({ action: z.literal('delete') }),
+  ],
+  { error: 'onFailure.action must be "restart", "stop" or "delete"' },
+);
+
+const armId = (what: string, segment: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/${segment}/.+`, 'i'),
+      `${what} must be a full ARM resource id (/subscriptions/.../resourceGroups/.../providers/${segment}/...)`,
+    );
+
+export const jobSpecSchema = z
+  .object({
+    tenant: tenantSchema,
+    jobId: jobIdSchema.optional(),
+    image: z
+      .string({ error: 'image is required, e.g. "myregistry.azurecr.io/batch/job:1.0"' })
+      .min(1, 'image must not be empty')
+      .regex(/^[^\s]+$/, 'image must not contain spaces'),
+    command: command.optional(),
+    cpu: z
+      .number()
+      .min(0.1, 'cpu must be at least 0.1')
+      .max(31, 'cpu must be at most 31 (ACI limit per container group)')
+      .default(1),
+    memoryGB: z
+      .number()
+      .min(0.1, 'memoryGB must be at least 0.1')
+      .max(240, 'memoryGB must be at most 240 (ACI limit per container group)')
+      .default(1.5),
+    gpu: z
+      .object({
+        count: z.union([z.literal(1), z.literal(2), z.literal(4)]),
+        sku: z.enum(['K80', 'P100', 'V100']),
+      })
+      .strict()
+      .optional(),
+    env: envMap.default({}),
+    secretEnv: envMap.default({}),
+    instances: z
+      .union(
+        [
+          z
+            .number()
+            .int('instances must be a whole number')
+            .min(1, 'instances must be at least 1')
+            .max(MAX_INSTANCES, `instances must be at most ${MAX_INSTANCES}`),
+          z
+            .array(instanceParams)
+            .min(1, 'instances must list at least one instance')
+            .max(MAX_INSTANCES, `instances must list at most ${MAX_INSTANCES}`),
+        ],
+        { error: 'instances must be a count (e.g. 10) or a list of per-instance parameters' },
+      )
+      .default(1),
+    maxParallel: z
+      .number()
+      .int()
+      .min(1, 'maxParallel must be at least 1')
+      .max(1000, 'maxParallel must be at most 1000')
+      .default(10),
+    timeLimit: duration('timeLimit', '1s', '30 days').default('1h'),
+    monitorInterval: duration('monitorInterval', '1s', '1h').default('30s'),
+    onFailure: failurePolicy.default({
+      action: 'restart',
+      maxRestarts: 2,
+      backoff: '10s',
+      exhausted: 'delete',
+    }),
+    /** on success the group is deleted (default) or stopped and kept for inspection */
+    onSuccess: z.enum(['delete', 'stop']).default('delete'),
+    logTailLines: z.number().int().min(0).max(1000).default(50),
+    ports: z.array(port).max(5, 'ACI allows at most 5 ports per IP address').default([]),
+    control: z
+      .object({
+        port,
+        startPath: z.string().regex(/^\//, 'control.startPath must start with "/"').default('/start'),
+        progressPath: z.string().regex(/^\//, 'control.progressPath must start with "/"').optional(),
+      })
+      .strict()
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z0-9]+$/, 'region is an Azure location name such as "eastus"')
+      .default('eastus'),
+    resourceGroup: z
+      .string()
+      .regex(/^[-\w._()]{1,90}$/, 'resourceGroup must be 1-90 letters, digits, "-", "_", ".", "(" or ")"')
+      .optional(),
+    identity: armId('identity', 'Microsoft.ManagedIdentity').optional(),
+    subnetId: armId('subnetId', 'Microsoft.Network').optional(),
+    tags: z
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(512)
+          .refine(
+            (key) => !key.toLowerCase().startsWith(RESERVED_TAG_PREFIX),
+            `tag names starting with "${RESERVED_TAG_PREFIX}" are set by aci-batch itself`,
+          ),
+        z.string().max(256, 'tag values must be at most 256 characters'),
+      )
+      .refine((tags) => Object.keys(tags).length <= 40, 'at most 40 tags (aci-batch adds its own)')
+      .default({}),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.control && !spec.ports.includes(spec.control.port)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['control', 'port'],
+        message: `control.port ${spec.control.port} must also be listed in ports`,
+      });
+    }
+    if (spec.subnetId && spec.ports.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ports'],
+        message: 'a container group in a subnet needs at least one port',
+      });
+    }
+  });
+
+/** What a user writes (defaults may be left out). */
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+/** A validated spec with every default filled in. */
+export type JobSpec = z.output<typeof jobSpecSchema>;
+export type FailurePolicy = JobSpec['onFailure'];
+export type InstanceParams = z.output<typeof instanceParams>;
+
+export class JobSpecError extends Error {
+  override name = 'JobSpecError';
+  constructor(
+    message: string,
+    /** one entry per problem: the field path and what to do */
+    readonly problems: Array<{ path: string; message: string }>,
+  ) {
+    super(message);
+  }
+}
+
+/** Validates a job spec; throws JobSpecError listing every problem as "field: what to do". */
+export function parseJobSpec(input: unknown): JobSpec {
+  const result = jobSpecSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.map(String).join('.') : '(spec)',
+    message:
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s) ${issue.keys.join(', ')}; check the spelling`
+        : issue.message,
+  }));
+  throw new JobSpecError(
+    `Invalid job spec:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    problems,
+  );
+}
+
+export function instanceCount(spec: JobSpec): number {
+  return typeof spec.instances === 'number' ? spec.instances : spec.instances.length;
+}
+
+export function instanceParamsAt(spec: JobSpec, index: number): InstanceParams {
+  return typeof spec.instances === 'number' ? {} : (spec.instances[index] ?? {});
+}

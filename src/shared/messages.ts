@@ -1,0 +1,104 @@
+/**
+ * Signals and queries, defined once and shared by workflows, the client, the HTTP callback endpoint and the
+ * container helper (the seed sample waited for "Job_Finished" while its only sender raised
+ * "Extractor_Finished": a shared definition makes that impossible).
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export type CompletionStatus = 'Completed' | 'Failed';
+
+/** Sent by the batch container (or the callback endpoint on its behalf) when its work ends. */
+export interface CompletionReport {
+  status: CompletionStatus;
+  exitCode?: number;
+  message?: string;
+  /** a small JSON result (at most a few KiB) */
+  result?: unknown;
+  /** unique per report: a re-sent report with the same id is ignored */
+  reportId: string;
+}
+
+export interface ProgressReport {
+  /** 0-100 */
+  percent?: number;
+  message?: string;
+  reportId?: string;
+}
+
+export const completionSignal = defineSignal<[CompletionReport]>('completion');
+export const progressSignal = defineSignal<[ProgressReport]>('progress');
+
+/** containerRun's live view: its phase and the last progress it heard. */
+export const runProgressQuery = defineQuery<RunProgress>('progress');
+/** batchJob's live view: counts by state, overall progress, per-instance summary. */
+export const jobStatusQuery = defineQuery<JobStatus>('status');
+
+export type RunPhase =
+  | 'Creating'
+  | 'Starting'
+  | 'Running'
+  | 'Restarting'
+  | 'CleaningUp'
+  | 'Succeeded'
+  | 'Failed'
+  | 'TimedOut'
+  | 'Cancelled';
+
+export interface RunProgress {
+  phase: RunPhase;
+  attempt: number;
+  percent?: number;
+  message?: string;
+  groupName: string;
+}
+
+export type RunStatus = 'Succeeded' | 'Failed' | 'TimedOut' | 'Cancelled';
+
+/** What one container run returns. */
+export interface RunResult {
+  instanceIndex: number;
+  status: RunStatus;
+  exitCode?: number;
+  message?: string;
+  result?: unknown;
+  /** 1 + number of restarts */
+  attempts: number;
+  groupName: string;
+  /** the group was stopped and kept for inspection */
+  keptGroup: boolean;
+  startedAt: string;
+  finishedAt: string;
+  /** container-seconds billed: from create to delete/stop */
+  billedSeconds: number;
+  costUsd: number;
+  logTail: string;
+}
+
+export type JobOutcome = 'Completed' | 'PartiallyFailed' | 'Failed' | 'Cancelled';
+
+export interface JobStatus {
+  tenant: string;
+  jobId: string;
+  state: 'Running' | JobOutcome;
+  total: number;
+  counts: Record<'pending' | 'running' | RunStatus, number>;
+  /** 0-100 over all instances */
+  percent: number;
+  instances: Array<{ index: number; phase: RunPhase | 'Pending'; percent?: number; exitCode?: number }>;
+}
+
+export interface JobSummary {
+  tenant: string;
+  jobId: string;
+  outcome: JobOutcome;
+  total: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  startedAt: string;
+  finishedAt: string;
+  billedSeconds: number;
+  costUsd: number;
+  runs: RunResult[];
+}
