@@ -1,0 +1,86 @@
+/**
+ * A sample batch job: does configurable work in steps, reports progress and completion to its run, and can be
+ * told to fail (on chosen attempts) or to crash without reporting. Two modes, as in the original design:
+ * it starts at once, or (CONTROL_PORT set) it waits for the orchestrator to POST /start and serves GET /progress.
+ */
+import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectReporter, type RunReporter } from '../../src/container/reporter';
+import { loadSampleJobConfig, type SampleJobConfig } from './config';
+
+interface WorkState {
+  percent: number;
+}
+
+async function doWork(config: SampleJobConfig, reporter: RunReporter, state: WorkState): Promise<number> {
+  const attempt = await reporter.attempt();
+  console.log(`run ${config.runId}, attempt ${attempt}: ${config.steps} steps of ${config.stepMs} ms`);
+  for (let step = 1; step <= config.steps; step++) {
+    await sleep(config.stepMs);
+    state.percent = Math.round((100 * step) / config.steps);
+    console.log(`step ${step}/${config.steps} done`);
+    await reporter.progress(state.percent, `step ${step}/${config.steps}`);
+  }
+  if (config.failOnAttempts.includes(attempt)) {
+    const message = `told to fail on attempt ${attempt}`;
+    console.error(message);
+    if (!config.exitWithoutReport) await reporter.fail(config.failExitCode, message);
+    return config.failExitCode;
+  }
+  if (!config.exitWithoutReport) await reporter.complete({ steps: config.steps, attempt }, 'all steps done');
+  console.log('completed');
+  return 0;
+}
+
+/** Control mode: serve POST /start (idempotent by run key) and GET /progress, then exit when the work ends. */
+function serveControlEndpoint(
+  config: SampleJobConfig,
+  run: () => Promise<number>,
+  state: WorkState,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let started: string | undefined;
+    const server = createServer((request, response) => {
+      if (request.method === 'POST' && request.url === '/start') {
+        const runKey = String(request.headers['idempotency-key'] ?? '');
+        if (started === undefined) {
+          started = runKey;
+          run().then(
+            (code) => server.close(() => resolve(code)),
+            (error: unknown) => server.close(() => reject(error as Error)),
+          );
+        }
+        response.writeHead(started === runKey ? 202 : 409, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ started: true, runKey: started }));
+      } else if (request.method === 'GET' && request.url === '/progress') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ percent: state.percent }));
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+    server.listen(config.controlPort, config.bindHost, () =>
+      console.log(`waiting for POST /start on ${config.bindHost}:${config.controlPort}`),
+    );
+  });
+}
+
+async function main(): Promise<number> {
+  const config = loadSampleJobConfig();
+  const reporter = await connectReporter();
+  const state: WorkState = { percent: 0 };
+  try {
+    const run = () => doWork(config, reporter, state);
+    return config.controlPort ? await serveControlEndpoint(config, run, state) : await run();
+  } finally {
+    await reporter.close();
+  }
+}
+
+main().then(
+  (exitCode) => process.exit(exitCode),
+  (error: unknown) => {
+    console.error((error as Error).message);
+    process.exit(2);
+  },
+);
