@@ -5,11 +5,10 @@ import { defineConfig } from 'vitest/config';
  *  1. unit: pure code, the emulator and the activities (real Azure SDK against the emulator)
  *  2. workflows: the time-skipping server's clock is shared by everyone connected, so these run serially
  *  3. integration: the real dev server, real activities, the emulator
- * test/global-setup.ts starts ONE dev server and ONE time-skipping server for the whole run.
+ * test/global-setup.ts starts ONE dev server and ONE time-skipping server for the whole run (groups 2 and 3).
  */
 export default defineConfig({
   test: {
-    globalSetup: ['test/global-setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
     testTimeout: 30_000,
@@ -27,6 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'workflows',
+          globalSetup: ['test/global-setup.ts'],
           include: ['test/workflows/**/*.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
@@ -36,6 +36,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          globalSetup: ['test/global-setup.ts'],
           include: ['test/{integration,e2e}/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

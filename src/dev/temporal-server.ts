@@ -62,7 +62,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--namespace',
     options.namespace,
     '--log-level',
-    options.logLevel ?? 'warn',
+    options.logLevel ?? 'error',
     // WAL keeps the SQLite file consistent if the server is killed mid-write
     '--sqlite-pragma',
     'journal_mode=WAL',

@@ -124,7 +124,7 @@ export const jobSpecSchema = z
     image: z
       .string({ error: 'image is required, e.g. "myregistry.azurecr.io/batch/job:1.0"' })
       .min(1, 'image must not be empty')
-      .regex(/^[^\s]+$/, 'image must not contain spaces'),
+      .regex(/^\S*$/, 'image must not contain spaces'),
     command: command.optional(),
     cpu: z
       .number()
@@ -254,15 +254,20 @@ export function parseJobSpec(input: unknown): JobSpec {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => ({
     path: issue.path.length ? issue.path.map(String).join('.') : '(spec)',
-    message:
-      issue.code === 'unrecognized_keys'
-        ? `unknown field(s) ${issue.keys.join(', ')}; check the spelling`
-        : issue.message,
+    message: describeIssue(issue),
   }));
   throw new JobSpecError(
     `Invalid job spec:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
     problems,
   );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field(s) ${issue.keys.join(', ')}; check the spelling`;
+  // a bad record key (env name, tag name): the key schema's own message says what is wrong
+  if (issue.code === 'invalid_key') return issue.issues.map((inner) => inner.message).join('; ');
+  return issue.message;
 }
 
 export function instanceCount(spec: JobSpec): number {
