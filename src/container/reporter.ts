@@ -1,16 +1,22 @@
 /**
  * The helper a batch container uses to report back to its run: progress, completion, failure.
- * Direct mode signals the run's workflow through Temporal (ACI_BATCH_TEMPORAL_ADDRESS); every report
- * carries a fresh reportId so a re-sent report is recognised and ignored by the workflow.
+ *
+ * Two transports, chosen from the environment the run handed to the container:
+ *  - HTTP callback (ACI_BATCH_CALLBACK_URL + the secure ACI_BATCH_CALLBACK_TOKEN): containers need no
+ *    Temporal credentials; requests are retried with exponential backoff;
+ *  - direct Temporal signal (ACI_BATCH_TEMPORAL_ADDRESS).
+ * Every report carries a fresh reportId, so a re-sent report is recognised and ignored by the workflow.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { backOff } from 'exponential-backoff';
 import {
   completionSignal,
   progressSignal,
   runProgressQuery,
   type CompletionReport,
   type ProgressReport,
+  type RunProgress,
 } from '../shared/messages';
 import { CONTAINER_ENV } from '../shared/names';
 
@@ -23,25 +29,85 @@ export interface RunReporter {
   close(): Promise<void>;
 }
 
+type Completion = Omit<CompletionReport, 'reportId'>;
+
+/** The transport-specific part of a reporter. */
+interface Transport {
+  progress(report: ProgressReport): Promise<void>;
+  complete(report: CompletionReport): Promise<void>;
+  runProgress(): Promise<RunProgress>;
+  close(): Promise<void>;
+}
+
 export async function connectReporter(env: NodeJS.ProcessEnv = process.env): Promise<RunReporter> {
+  const transport = env[CONTAINER_ENV.callbackUrl] ? httpTransport(env) : await temporalTransport(env);
+  const complete = (report: Completion) => transport.complete({ ...report, reportId: randomUUID() });
+  return {
+    attempt: async () => (await transport.runProgress()).attempt,
+    progress: (percent, message) => transport.progress({ percent, message, reportId: randomUUID() }),
+    complete: (result, message) => complete({ status: 'Completed', exitCode: 0, result, message }),
+    fail: (exitCode, message) => complete({ status: 'Failed', exitCode, message }),
+    close: () => transport.close(),
+  };
+}
+
+function httpTransport(env: NodeJS.ProcessEnv): Transport {
+  const url = required(env, CONTAINER_ENV.callbackUrl);
+  const token = required(env, CONTAINER_ENV.callbackToken);
+  const call = (path: string, body?: unknown) =>
+    backOff(
+      async () => {
+        const response = await fetch(`${url}${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (response.status >= 500 || response.status === 429) {
+          throw new RetryableHttpError(`${path || 'GET'} answered ${response.status}`);
+        }
+        if (!response.ok) {
+          // 401/404/410 will not change by retrying: the run is unknown, over, or the token is wrong
+          throw new Error(`callback ${path || 'GET'} answered ${response.status}: ${await response.text()}`);
+        }
+        return response.status === 204 ? undefined : ((await response.json()) as unknown);
+      },
+      {
+        numOfAttempts: 8,
+        startingDelay: 250,
+        maxDelay: 10_000,
+        retry: (error) =>
+          !(error instanceof Error) ||
+          error instanceof RetryableHttpError ||
+          error.name === 'TimeoutError' ||
+          error.name === 'TypeError',
+      },
+    );
+  return {
+    progress: async (report) => void (await call('/progress', report)),
+    complete: async (report) => void (await call('/complete', report)),
+    runProgress: async () => (await call('')) as RunProgress,
+    close: async () => {},
+  };
+}
+
+class RetryableHttpError extends Error {}
+
+async function temporalTransport(env: NodeJS.ProcessEnv): Promise<Transport> {
   const runId = required(env, CONTAINER_ENV.runId);
   const address = env[CONTAINER_ENV.temporalAddress];
   if (!address) {
     throw new Error(
-      `${CONTAINER_ENV.temporalAddress} is not set: the run did not say how this container reports back`,
+      `neither ${CONTAINER_ENV.callbackUrl} nor ${CONTAINER_ENV.temporalAddress} is set: the run did not say how this container reports back`,
     );
   }
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: env[CONTAINER_ENV.temporalNamespace] ?? 'default' });
   const run = client.workflow.getHandle(runId);
-  const complete = (report: Omit<CompletionReport, 'reportId'>) =>
-    run.signal(completionSignal, { ...report, reportId: randomUUID() });
   return {
-    attempt: async () => (await run.query(runProgressQuery)).attempt,
-    progress: (percent, message) =>
-      run.signal(progressSignal, { percent, message, reportId: randomUUID() } satisfies ProgressReport),
-    complete: (result, message) => complete({ status: 'Completed', exitCode: 0, result, message }),
-    fail: (exitCode, message) => complete({ status: 'Failed', exitCode, message }),
+    progress: (report) => run.signal(progressSignal, report),
+    complete: (report) => run.signal(completionSignal, report),
+    runProgress: () => run.query(runProgressQuery),
     close: () => connection.close(),
   };
 }
