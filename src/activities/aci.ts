@@ -1,0 +1,185 @@
+/**
+ * The container group activities: thin calls to the ARM client, idempotent, every SDK error classified by
+ * `toAciFailure`, cancellation honoured (the activity's cancellation signal is handed to every SDK call).
+ */
+import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { buildContainerGroup, secretValues, validateCreateInput } from '../azure/container-group';
+import { toAciFailure, type FailureContext } from '../azure/errors';
+import { AciFailureType } from '../azure/failure-types';
+import { isProvisioning, missingGroupState, toContainerGroupState } from '../azure/state';
+import { CONTAINER_NAME, TAGS } from '../shared/names';
+import { heartbeatOf, resumeOperation, resumeOrRun, runOperation, type BeginOptions } from './lro';
+import type { AciActivities, ContainerGroupRef, CreateContainerGroupInput } from './types';
+
+export const DEFAULT_POLL_INTERVAL_MS = 2000;
+
+export interface AciActivityDeps {
+  aci: ContainerInstanceManagementClient;
+  /** used when a request names no resource group */
+  defaultResourceGroup?: string;
+  /** how often long-running operations (and a group still provisioning) are polled; default 2000 */
+  pollIntervalMs?: number;
+}
+
+export type ContainerGroupActivities = Omit<AciActivities, 'startContainerWork' | 'getContainerProgress'>;
+
+export function createContainerGroupActivities(deps: AciActivityDeps): ContainerGroupActivities {
+  const groups = deps.aci.containerGroups;
+  const interval = deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+
+  const resolve = (ref: ContainerGroupRef): ContainerGroupRef => ({
+    resourceGroup: ref.resourceGroup || deps.defaultResourceGroup || '',
+    name: ref.name,
+  });
+
+  /** The group, or undefined when it (or its resource group) does not exist. */
+  const find = (ref: ContainerGroupRef): Promise<ContainerGroup | undefined> =>
+    ignoreNotFound(() => groups.get(ref.resourceGroup, ref.name, { abortSignal: signal() }));
+
+  const beginCreate = (ref: ContainerGroupRef, body: ContainerGroup) => (options: BeginOptions) =>
+    groups.beginCreateOrUpdate(ref.resourceGroup, ref.name, body, options);
+
+  /** Waits, without a poller to resume, for a group some earlier attempt is still provisioning. */
+  async function waitWhileProvisioning(ref: ContainerGroupRef): Promise<ContainerGroup | undefined> {
+    for (;;) {
+      Context.current().heartbeat(heartbeatOf('create', ref));
+      await Context.current().sleep(interval);
+      const group = await find(ref);
+      if (!group || !isProvisioning(group.provisioningState)) return group;
+    }
+  }
+
+  /** A group this run made earlier is adopted; a failed one is provisioned again; another job's is refused. */
+  async function adoptOrCreate(
+    ref: ContainerGroupRef,
+    body: ContainerGroup,
+    input: CreateContainerGroupInput,
+  ): Promise<ContainerGroup> {
+    let existing = await find(ref);
+    if (existing) {
+      assertOwnedByRun(existing, ref, input);
+      if (isProvisioning(existing.provisioningState)) existing = await waitWhileProvisioning(ref);
+      if (existing && existing.provisioningState?.toLowerCase() !== 'failed') return existing;
+    }
+    return runOperation('create', ref, beginCreate(ref, body), interval);
+  }
+
+  return {
+    async createContainerGroup(input) {
+      const ref = resolve(input);
+      const request = { ...input, ...ref };
+      const spec = validateCreateInput(request);
+      const body = buildContainerGroup(spec, request);
+      const failure = {
+        operation: 'create container group',
+        group: ref,
+        secrets: secretValues(spec, request),
+      };
+      const group = await withFailures(failure, async () => {
+        const resumed = await resumeOperation('create', ref, beginCreate(ref, body), interval);
+        return resumed ? resumed.result : adoptOrCreate(ref, body, request);
+      });
+      return toContainerGroupState(ref, group);
+    },
+
+    async getContainerGroupState(input) {
+      const ref = requireResourceGroup(resolve(input));
+      const group = await withFailures({ operation: 'get container group', group: ref }, () => find(ref));
+      return group ? toContainerGroupState(ref, group) : missingGroupState(ref);
+    },
+
+    async stopContainerGroup(input) {
+      const ref = requireResourceGroup(resolve(input));
+      await withFailures({ operation: 'stop container group', group: ref }, () =>
+        groups.stop(ref.resourceGroup, ref.name, { abortSignal: signal() }),
+      );
+    },
+
+    async restartContainerGroup(input) {
+      const ref = requireResourceGroup(resolve(input));
+      const begin = (options: BeginOptions) => groups.beginRestart(ref.resourceGroup, ref.name, options);
+      await withFailures({ operation: 'restart container group', group: ref }, () =>
+        resumeOrRun('restart', ref, begin, interval),
+      );
+    },
+
+    async deleteContainerGroup(input) {
+      const ref = requireResourceGroup(resolve(input));
+      const begin = (options: BeginOptions) => groups.beginDelete(ref.resourceGroup, ref.name, options);
+      // a group that is already gone is deleted: success
+      await withFailures({ operation: 'delete container group', group: ref }, () =>
+        ignoreNotFound(() => resumeOrRun('delete', ref, begin, interval)),
+      );
+    },
+
+    async getContainerLogs(input) {
+      const ref = requireResourceGroup(resolve(input));
+      if (input.tail <= 0) return '';
+      const logs = await withFailures({ operation: 'get container logs', group: ref }, () =>
+        ignoreNotFound(() =>
+          deps.aci.containers.listLogs(ref.resourceGroup, ref.name, CONTAINER_NAME, {
+            tail: input.tail,
+            abortSignal: signal(),
+          }),
+        ),
+      );
+      return logs?.content ?? '';
+    },
+  };
+}
+
+function signal(): AbortSignal {
+  return Context.current().cancellationSignal;
+}
+
+/** Runs an SDK call; a cancelled activity rethrows its cancellation, anything else becomes a typed failure. */
+async function withFailures<T>(context: FailureContext, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (signal().aborted) throw signal().reason ?? error;
+    throw toAciFailure(error, context);
+  }
+}
+
+/** A 404 (the group or its resource group is gone) becomes undefined. */
+async function ignoreNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+function requireResourceGroup(ref: ContainerGroupRef): ContainerGroupRef {
+  if (!ref.resourceGroup) {
+    throw ApplicationFailure.nonRetryable(
+      `container group ${ref.name}: no resource group given, and ACI_RESOURCE_GROUP is not set`,
+      AciFailureType.invalidSpec,
+    );
+  }
+  return ref;
+}
+
+/** Refuses a same-named group that some other job or run owns (its tags say so). */
+function assertOwnedByRun(
+  group: ContainerGroup,
+  ref: ContainerGroupRef,
+  input: CreateContainerGroupInput,
+): void {
+  const tags = group.tags ?? {};
+  const owner = tags[TAGS.workflowId];
+  const instance = tags[TAGS.instance];
+  if (owner === input.workflowId && instance === String(input.instanceIndex)) return;
+  const ownedBy = owner
+    ? `workflow ${owner} (instance ${instance ?? '?'})`
+    : 'something other than aci-batch';
+  throw ApplicationFailure.nonRetryable(
+    `container group ${ref.resourceGroup}/${ref.name} already exists and belongs to ${ownedBy}, not to workflow ${input.workflowId} (instance ${input.instanceIndex}); it is left untouched`,
+    AciFailureType.groupConflict,
+  );
+}
