@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueRunToken, verifyRunToken } from '../../src/api/run-tokens';
+import { issueRunToken, verifyRunToken } from '../../src/security/run-tokens';
 
 const secret = 'a-test-secret-of-at-least-32-characters!';
 
