@@ -1,0 +1,132 @@
+/**
+ * Serialises emulator state into the JSON real ARM returns (reference §1.5): the container group with
+ * defaults and read-only fields, secrets never echoed, `instanceView`s only on single-group reads, and the
+ * async-operation status body.
+ */
+import type { ArmEvent, AsyncOperation, ContainerRecord, ContainerState, GroupRecord } from './model';
+import type { ContainerSpec } from './spec';
+import { formatMillis, formatSeconds, formatTicks } from './time';
+
+export const RESOURCE_TYPE = 'Microsoft.ContainerInstance/containerGroups';
+
+type Json = Record<string, unknown>;
+
+/** `full` for GET/PUT/DELETE bodies; `list` items carry no instanceView (real list responses lack it). */
+export function containerGroupBody(group: GroupRecord, view: 'full' | 'list'): Json {
+  const { location, tags, identity: _requested, properties, ...topLevel } = group.spec;
+  const { containers, ipAddress, provisioningState: _p, instanceView: _i, ...otherProperties } = properties;
+  return {
+    ...topLevel,
+    properties: {
+      ...withoutSecrets(otherProperties),
+      provisioningState: group.provisioningState,
+      containers: containers.map((spec, index) =>
+        containerBody(spec, view === 'full' ? group.containers[index] : undefined),
+      ),
+      ...(ipAddress && {
+        ipAddress: {
+          ...ipAddress,
+          ports: ipAddress.ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: p.port })),
+          ip: group.ip,
+          ...(ipAddress.dnsNameLabel && {
+            fqdn: `${ipAddress.dnsNameLabel}.${group.location}.azurecontainer.io`,
+          }),
+        },
+      }),
+      ...(view === 'full' && { instanceView: { events: [], state: group.state } }),
+    },
+    ...(group.identity && { identity: group.identity }),
+    id: group.resourceId,
+    name: group.name,
+    type: RESOURCE_TYPE,
+    location,
+    ...(tags && { tags }),
+  };
+}
+
+export function operationStatusBody(operation: AsyncOperation): Json {
+  return {
+    id: operation.resourceId,
+    status: operation.status,
+    startTime: formatTicks(operation.startTime),
+    properties: { events: operation.events.map(eventBody) },
+    ...(operation.error && { error: operation.error }),
+  };
+}
+
+function containerBody(spec: ContainerSpec, record: ContainerRecord | undefined): Json {
+  const { instanceView: _ignored, environmentVariables, ...properties } = spec.properties;
+  return {
+    name: spec.name,
+    properties: {
+      ...properties,
+      // secure values never come back: the variable is echoed as {name} only
+      environmentVariables: environmentVariables.map(({ secureValue, value, ...rest }) =>
+        secureValue === undefined && value !== undefined ? { ...rest, value } : rest,
+      ),
+      ...(record?.currentState && {
+        instanceView: {
+          restartCount: record.restartCount,
+          currentState: stateBody(record.currentState),
+          ...(record.previousState && { previousState: stateBody(record.previousState) }),
+          events: record.events.map(eventBody),
+        },
+      }),
+    },
+  };
+}
+
+function stateBody(state: ContainerState): Json {
+  return {
+    state: state.state,
+    ...(state.startTime !== undefined && { startTime: formatMillis(state.startTime) }),
+    ...(state.exitCode !== undefined && { exitCode: state.exitCode }),
+    ...(state.finishTime !== undefined && { finishTime: formatMillis(state.finishTime) }),
+    detailStatus: state.detailStatus,
+  };
+}
+
+function eventBody(event: ArmEvent): Json {
+  return {
+    count: event.count,
+    firstTimestamp: formatSeconds(event.firstTimestamp),
+    lastTimestamp: formatSeconds(event.lastTimestamp),
+    name: event.name,
+    message: event.message,
+    type: event.type,
+  };
+}
+
+/** Group-level secrets ARM never echoes: registry passwords, storage keys, secret volumes, workspace keys. */
+function withoutSecrets(properties: Json): Json {
+  const copy: Json = { ...properties };
+  if (Array.isArray(copy.imageRegistryCredentials)) {
+    copy.imageRegistryCredentials = copy.imageRegistryCredentials.map((credential: unknown) =>
+      omit(credential, 'password'),
+    );
+  }
+  if (Array.isArray(copy.volumes)) {
+    copy.volumes = copy.volumes.map((volume: unknown) => {
+      if (!isObject(volume)) return volume;
+      const result: Json = { ...volume };
+      if (isObject(result.azureFile)) result.azureFile = omit(result.azureFile, 'storageAccountKey');
+      if (isObject(result.secret)) result.secret = {};
+      return result;
+    });
+  }
+  const diagnostics = copy.diagnostics;
+  if (isObject(diagnostics) && isObject(diagnostics.logAnalytics)) {
+    copy.diagnostics = { ...diagnostics, logAnalytics: omit(diagnostics.logAnalytics, 'workspaceKey') };
+  }
+  return copy;
+}
+
+function omit(value: unknown, key: string): unknown {
+  if (!isObject(value)) return value;
+  const { [key]: _removed, ...rest } = value;
+  return rest;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
