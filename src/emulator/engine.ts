@@ -130,7 +130,9 @@ export class ContainerGroupEngine {
     this.checkQuotas(ref, spec, location, existing);
 
     if (existing) {
-      const unchanged = JSON.stringify(existing.spec) === JSON.stringify(spec);
+      // as in ACI, the same PUT again is a no-op, except on a group whose provisioning failed: that retries it
+      const unchanged =
+        existing.provisioningState !== 'Failed' && JSON.stringify(existing.spec) === JSON.stringify(spec);
       existing.spec = spec;
       existing.identity = this.echoIdentity(spec);
       const operation = this.begin(existing, 'create', {

@@ -452,6 +452,10 @@ describe('faults reach the right outcome', () => {
     const state = await run(activities.createContainerGroup, [input], { attempt: 2 }).result;
     expect(puts(input).map((p) => p.status)).toEqual([201, 200]);
     expect(state.provisioningState).toBe('Succeeded');
+    expect(state.groupState).toBe('Running');
+    expect(emulator.groups().find((group) => group.name === input.name)?.containers[0]?.pid).toBeGreaterThan(
+      0,
+    );
   });
 
   it('ContainerGroupQuotaReached: AciQuotaExceeded, retryable after minutes', async () => {
