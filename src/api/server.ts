@@ -1,0 +1,90 @@
+/**
+ * The HTTP API on Fastify: job submission and status for tenants, callbacks for containers, the OpenAPI
+ * document at /openapi.json. Structured request logs (pino) carry no secrets: Authorization headers and
+ * bodies are never logged.
+ */
+import swagger from '@fastify/swagger';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { StartJobOptions } from '../client';
+import type { ApiKeys } from '../security/api-keys';
+import { JobSpecError } from '../shared/job-spec';
+import { ApiError, errorBody } from './errors';
+import { registerJobsRoutes } from './jobs-routes';
+import { registerRunsRoutes } from './runs-routes';
+
+export interface ApiServerOptions extends StartJobOptions {
+  client: Client;
+  apiKeys: ApiKeys;
+  callbackSecret: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** A job spec is small; a megabyte leaves room for a thousand per-instance parameter sets. */
+const JOB_BODY_LIMIT = 1024 * 1024;
+
+export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: JOB_BODY_LIMIT,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'aci-batch',
+        version: '1',
+        description: 'Batch jobs on Azure Container Instances, orchestrated by Temporal',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'a tenant API key' },
+          runToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "the run's callback token (ACI_BATCH_CALLBACK_TOKEN)",
+          },
+        },
+      },
+    },
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError)
+      return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    if (error instanceof JobSpecError) {
+      return reply.code(400).send(errorBody('InvalidJobSpec', error.message, error.problems));
+    }
+    if (error.validation) return reply.code(400).send(errorBody('InvalidRequest', error.message));
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send(errorBody(clientErrorCode(error), error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(500)
+      .send(
+        errorBody(
+          'InternalError',
+          'The request failed on our side; try again, and report it if it persists.',
+        ),
+      );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody('NotFound', `No route ${request.method} ${request.url}; see /openapi.json.`)),
+  );
+
+  await registerJobsRoutes(app, options);
+  await registerRunsRoutes(app, options);
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
+  return app;
+}
+
+function clientErrorCode(error: FastifyError): string {
+  if (error.statusCode === 413) return 'BodyTooLarge';
+  if (error.statusCode === 415) return 'UnsupportedMediaType';
+  return 'BadRequest';
+}

@@ -1,0 +1,115 @@
+/**
+ * Everything a job needs except the Temporal server, in one process: the ACI emulator (unless real Azure is
+ * configured), the real activities and worker, and the HTTP API for container callbacks. `npm start` runs the
+ * demo job on it, and the end-to-end tests run jobs on exactly the same assembly.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { buildApiServer } from '../api/server';
+import {
+  createAciClient,
+  createAciClientFromConfig,
+  EMULATOR_SUBSCRIPTION_ID,
+  emulatorCredential,
+  type AzureConfig,
+} from '../azure/client';
+import type { JobSettings } from '../workflows/inputs';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
+import { ApiKeys } from '../security/api-keys';
+import { createWorker, withRunTokens } from '../worker';
+
+export interface LocalStackOptions {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** real Azure; when absent the in-process emulator stands in for ACI */
+  azure?: AzureConfig;
+  emulator?: EmulatorOptions;
+  /** how containers report back: the HTTP callback API (default) or a direct Temporal signal */
+  reporting?: 'callback' | 'signal';
+  /** tenant API keys of the HTTP API; default: one random key for tenant "demo" */
+  apiKeys?: Record<string, string[]>;
+  /** a prebuilt workflow bundle (tests); default: bundle at start */
+  workflowBundle?: { codePath: string };
+  /** resource group for groups whose spec names none */
+  resourceGroup?: string;
+  pollIntervalMs?: number;
+}
+
+export interface LocalStack {
+  client: Client;
+  /** settings to start jobs with (callback base URL or Temporal address, prices) */
+  jobSettings: JobSettings;
+  taskQueue: string;
+  apiUrl: string;
+  apiKeys: Record<string, string[]>;
+  emulator?: Emulator;
+  worker: Worker;
+  /** stops the API, the worker and the emulator (which kills its container processes) */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const emulator = options.azure ? undefined : await startEmulator(options.emulator);
+    if (emulator) stops.push(() => emulator.close());
+    const aci = options.azure
+      ? createAciClientFromConfig(options.azure)
+      : createAciClient({
+          subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+          credential: emulatorCredential,
+          endpoint: emulator!.endpoint,
+          caPem: emulator!.caPem,
+        });
+
+    const connection = await Connection.connect({ address: options.temporalAddress });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: options.namespace });
+
+    const callbackSecret = randomBytes(32).toString('base64url');
+    const apiKeys = options.apiKeys ?? { demo: [randomBytes(24).toString('base64url')] };
+    // filled in once the API listens: its routes read the settings when a job is submitted
+    const jobSettings: JobSettings = {};
+    const api = await buildApiServer({
+      client,
+      apiKeys: new ApiKeys(apiKeys),
+      callbackSecret,
+      taskQueue: options.taskQueue,
+      settings: jobSettings,
+    });
+    stops.push(() => api.close());
+    const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+    if ((options.reporting ?? 'callback') === 'callback') jobSettings.callbackBaseUrl = `${apiUrl}/v1`;
+    else jobSettings.temporal = { address: options.temporalAddress, namespace: options.namespace };
+
+    const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
+    stops.push(() => nativeConnection.close());
+    const activities = createActivities({
+      aci,
+      defaultResourceGroup: options.resourceGroup ?? options.azure?.defaultResourceGroup ?? 'aci-batch-local',
+      pollIntervalMs: options.pollIntervalMs ?? options.azure?.pollIntervalMs ?? 200,
+    });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      activities: withRunTokens(activities, callbackSecret),
+      workflowBundle: options.workflowBundle,
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    return { client, jobSettings, taskQueue: options.taskQueue, apiUrl, apiKeys, emulator, worker, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
