@@ -110,7 +110,7 @@ export function getJobHandle(client: Client, tenant: string, jobId: string): Job
   return client.workflow.getHandle<typeof batchJob>(jobWorkflowId(tenant, jobId));
 }
 
-function runHandle(
+export function getRunHandle(
   client: Client,
   tenant: string,
   jobId: string,
@@ -127,7 +127,7 @@ export async function signalRun(
   index: number,
   report: CompletionReport,
 ): Promise<void> {
-  await runHandle(client, tenant, jobId, index).signal(completionSignal, report);
+  await getRunHandle(client, tenant, jobId, index).signal(completionSignal, report);
 }
 
 /** Running instances asked for their live phase and progress, at most this many per status read. */
@@ -152,7 +152,7 @@ export async function getJobStatus(
   await Promise.all(
     running.map(async (instance) => {
       try {
-        const progress = await runHandle(client, tenant, jobId, instance.index).query(runProgressQuery);
+        const progress = await getRunHandle(client, tenant, jobId, instance.index).query(runProgressQuery);
         instance.phase = progress.phase;
         instance.percent = progress.percent;
       } catch {
@@ -182,7 +182,7 @@ export function getRunResult(
   jobId: string,
   index: number,
 ): Promise<RunResult> {
-  return runHandle(client, tenant, jobId, index).result();
+  return getRunHandle(client, tenant, jobId, index).result();
 }
 
 const jobSettingsEnv = z.object({

@@ -4,10 +4,19 @@
  * authenticated by a tenant API key and sees only that tenant's jobs (a job's workflow id starts with it).
  */
 import { createHash } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { cancelJob, getJobHandle, getJobStatus, listJobs, startJob, type StartJobOptions } from '../client';
+import {
+  cancelJob,
+  getJobHandle,
+  getJobStatus,
+  getRunHandle,
+  listJobs,
+  startJob,
+  type StartJobOptions,
+} from '../client';
+import { runProgressQuery } from '../shared/messages';
 import type { ApiKeys } from '../security/api-keys';
 import { jobSpecSchema } from '../shared/job-spec';
 import type { JobSummary } from '../shared/messages';
@@ -36,7 +45,14 @@ const listQuery = {
   },
 } as const;
 
+const instanceParams = {
+  type: 'object',
+  properties: { ...jobIdParams.properties, index: { type: 'integer', minimum: 0, maximum: 100_000 } },
+  required: ['jobId', 'index'],
+} as const;
+
 type JobRequest = FastifyRequest<{ Params: { jobId: string } }>;
+type InstanceRequest = FastifyRequest<{ Params: { jobId: string; index: number } }>;
 
 export async function registerJobsRoutes(app: FastifyInstance, options: JobsRoutesOptions): Promise<void> {
   const { client, apiKeys } = options;
@@ -123,6 +139,28 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
     },
   );
 
+  app.get(
+    '/v1/jobs/:jobId/instances/:index',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: "One instance: its live progress, or its result with the container's result and log tail",
+        security,
+        params: instanceParams,
+      },
+    },
+    async (request: InstanceRequest) => {
+      const tenant = tenantOf(request);
+      const { jobId, index } = request.params;
+      const handle = getRunHandle(client, tenant, jobId, index);
+      const state = await describeState(handle, `No instance ${index} of job ${jobId}.`);
+      if (state === 'RUNNING')
+        return { jobId, index, state: 'Running', progress: await handle.query(runProgressQuery) };
+      if (state === 'COMPLETED') return { jobId, index, state: 'Finished', result: await handle.result() };
+      return { jobId, index, state: workflowStateName(state) };
+    },
+  );
+
   app.post(
     '/v1/jobs/:jobId/cancel',
     {
@@ -168,12 +206,16 @@ function ownedSpec(body: unknown, tenant: string, idempotencyKey: string | strin
   return spec;
 }
 
-async function jobState(client: Client, tenant: string, jobId: string): Promise<string> {
+function jobState(client: Client, tenant: string, jobId: string): Promise<string> {
+  return describeState(getJobHandle(client, tenant, jobId), `No job ${jobId} for tenant ${tenant}.`);
+}
+
+/** The workflow's status name (RUNNING, COMPLETED, ...), or a 404 saying `notFound`. */
+async function describeState(handle: WorkflowHandle, notFound: string): Promise<string> {
   try {
-    return (await getJobHandle(client, tenant, jobId).describe()).status.name;
+    return (await handle.describe()).status.name;
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      throw new ApiError(404, 'JobNotFound', `No job ${jobId} for tenant ${tenant}.`);
+    if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'NotFound', notFound);
     throw error;
   }
 }

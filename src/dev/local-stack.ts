@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   emulator?: EmulatorOptions;
   /** how containers report back: the HTTP callback API (default) or a direct Temporal signal */
   reporting?: 'callback' | 'signal';
+  /** secret of the run tokens; default: random */
+  callbackSecret?: string;
   /** tenant API keys of the HTTP API; default: one random key for tenant "demo" */
   apiKeys?: Record<string, string[]>;
   /** a prebuilt workflow bundle (tests); default: bundle at start */
@@ -72,7 +74,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: options.namespace });
 
-    const callbackSecret = randomBytes(32).toString('base64url');
+    const callbackSecret = options.callbackSecret ?? randomBytes(32).toString('base64url');
     const apiKeys = options.apiKeys ?? { demo: [randomBytes(24).toString('base64url')] };
     // filled in once the API listens: its routes read the settings when a job is submitted
     const jobSettings: JobSettings = {};
