@@ -45,7 +45,7 @@ async function startServers(): Promise<SharedServers> {
 
 async function bundleWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
+    workflowsPath: require.resolve('../src/workflows/index.ts'),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const path = join(mkdtempSync(join(tmpdir(), 'aci-batch-bundle-')), 'workflows.js');

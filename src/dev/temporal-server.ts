@@ -81,7 +81,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal server start-dev did not answer at ${options.address} within the start timeout`);
+      throw new Error(
+        `temporal server start-dev did not answer at ${options.address} within the start timeout`,
+      );
     }
     await sleep(250);
   }
@@ -99,7 +101,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
  * Registers the namespace (if missing) and the project's search attributes (if missing) on a running server.
  * Idempotent: safe on every start of the worker, the launcher or a self-hosted cluster.
  */
-export async function ensureNamespaceAndSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+export async function ensureNamespaceAndSearchAttributes(
+  connection: Connection,
+  namespace: string,
+): Promise<void> {
   try {
     await connection.workflowService.registerNamespace({
       namespace,

@@ -53,7 +53,9 @@ export function findTool(tool: ToolDefinition): string | undefined {
   const fromEnv = process.env[tool.envVar];
   if (fromEnv) {
     if (!isExecutable(fromEnv)) {
-      throw new Error(`${tool.envVar}=${fromEnv} is not an executable file. Fix the path or unset ${tool.envVar}.`);
+      throw new Error(
+        `${tool.envVar}=${fromEnv} is not an executable file. Fix the path or unset ${tool.envVar}.`,
+      );
     }
     return fromEnv;
   }

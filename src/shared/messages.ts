@@ -16,6 +16,11 @@ export interface CompletionReport {
   result?: unknown;
   /** unique per report: a re-sent report with the same id is ignored */
   reportId: string;
+  /**
+   * the attempt the report is about (the `progress` query tells the container its attempt); a report for
+   * another attempt is ignored. Without it, a report is accepted unless the run is restarting.
+   */
+  attempt?: number;
 }
 
 export interface ProgressReport {
@@ -23,6 +28,8 @@ export interface ProgressReport {
   percent?: number;
   message?: string;
   reportId?: string;
+  /** as in CompletionReport: progress of another attempt is ignored */
+  attempt?: number;
 }
 
 export const completionSignal = defineSignal<[CompletionReport]>('completion');
@@ -74,6 +81,9 @@ export interface RunResult {
   logTail: string;
 }
 
+/** A run as the job summary lists it: without the log tail and the container's result (history size). */
+export type RunSummary = Omit<RunResult, 'logTail' | 'result'>;
+
 export type JobOutcome = 'Completed' | 'PartiallyFailed' | 'Failed' | 'Cancelled';
 
 export interface JobStatus {
@@ -100,5 +110,6 @@ export interface JobSummary {
   finishedAt: string;
   billedSeconds: number;
   costUsd: number;
-  runs: RunResult[];
+  /** by instance index */
+  runs: RunSummary[];
 }

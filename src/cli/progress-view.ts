@@ -1,0 +1,72 @@
+/**
+ * Live progress of a job in the terminal: one bar for the job and one per instance (cli-progress), or plain
+ * lines when stdout is not a terminal (CI, pipes), printed only when something changed.
+ */
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { JobStatus } from '../shared/messages';
+
+export interface ProgressView {
+  update(status: JobStatus): void;
+  stop(): void;
+}
+
+/** Above this many instances only the job bar is drawn; a terminal cannot show a thousand bars. */
+const MAX_INSTANCE_BARS = 20;
+
+export function createProgressView(stream: NodeJS.WriteStream = process.stdout): ProgressView {
+  return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
+}
+
+function countsText(status: JobStatus): string {
+  const parts = Object.entries(status.counts)
+    .filter(([, count]) => count > 0)
+    .map(([state, count]) => `${state} ${count}`);
+  return parts.join(', ');
+}
+
+class BarsView implements ProgressView {
+  private readonly bars: MultiBar;
+  private job?: SingleBar;
+  private readonly instances = new Map<number, SingleBar>();
+
+  constructor(stream: NodeJS.WriteStream) {
+    this.bars = new MultiBar(
+      { stream, format: ' {label} [{bar}] {percentage}% {detail}', hideCursor: true, clearOnComplete: false },
+      Presets.shades_classic,
+    );
+  }
+
+  update(status: JobStatus): void {
+    this.job ??= this.bars.create(100, 0, { label: 'job        '.slice(0, 12), detail: '' });
+    this.job.update(status.percent, { detail: `${status.state}: ${countsText(status)}` });
+    if (status.total > MAX_INSTANCE_BARS) return;
+    for (const instance of status.instances) {
+      let bar = this.instances.get(instance.index);
+      if (!bar) {
+        bar = this.bars.create(100, 0, { label: `instance ${instance.index}`.padEnd(12), detail: '' });
+        this.instances.set(instance.index, bar);
+      }
+      const exit = instance.exitCode === undefined ? '' : ` (exit ${instance.exitCode})`;
+      bar.update(instance.percent ?? 0, { detail: `${instance.phase}${exit}` });
+    }
+  }
+
+  stop(): void {
+    this.bars.stop();
+  }
+}
+
+class LinesView implements ProgressView {
+  private last = '';
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(status: JobStatus): void {
+    const line = `job ${status.jobId}: ${status.state} ${status.percent}% (${countsText(status)})`;
+    if (line === this.last) return;
+    this.last = line;
+    this.stream.write(`${line}\n`);
+  }
+
+  stop(): void {}
+}

@@ -1,0 +1,141 @@
+/**
+ * The worker: runs the workflows and the ACI activities on one task queue. Scale out by running more of it.
+ *
+ *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE      where to connect and poll (src/config.ts)
+ *   AZURE_* / ACI_*                                                 the ARM target (src/azure/client.ts)
+ *   ACI_BATCH_CALLBACK_SECRET                                       signs per-run callback tokens (shared with the API)
+ *   WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, WORKER_MAX_CACHED_WORKFLOWS
+ *
+ * Prices are not worker settings: they travel in each job's input (see loadJobSettings in src/client.ts), so
+ * a job's cost never depends on which worker ran or replays it.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { createActivities } from './activities';
+import type { AciActivities } from './activities/types';
+import { issueRunToken } from './security/run-tokens';
+import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
+import { AciFailureType } from './azure/failure-types';
+import { loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
+import { CONTAINER_ENV } from './shared/names';
+
+export interface WorkerLimits {
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxCachedWorkflows: number;
+}
+
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  limits: WorkerLimits;
+  callbackSecret?: string;
+}
+
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+
+const workerEnv = z.object({
+  WORKER_MAX_CONCURRENT_ACTIVITIES: count(10_000).default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(1_000).default(40),
+  WORKER_MAX_CACHED_WORKFLOWS: count(100_000).default(1_000),
+  ACI_BATCH_CALLBACK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .optional(),
+});
+
+/** Reads the worker's settings; one ConfigError lists every bad variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = parseEnv(workerEnv, env);
+  return {
+    temporal: loadTemporalConfig(env),
+    limits: {
+      maxConcurrentActivityTaskExecutions: parsed.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: parsed.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: parsed.WORKER_MAX_CACHED_WORKFLOWS,
+    },
+    callbackSecret: parsed.ACI_BATCH_CALLBACK_SECRET,
+  };
+}
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: AciActivities;
+  /** a prebuilt bundle (tests bundle once per run); default: bundle src/workflows at start */
+  workflowBundle?: { codePath: string };
+  limits?: Partial<WorkerLimits>;
+}
+
+/** The worker, from its dependencies: the process below, and end-to-end tests with their own. */
+export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    activities: deps.activities,
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    ...deps.limits,
+    // long ARM operations resume from their heartbeat on another worker, so a short grace is enough
+    shutdownGraceTime: '30 seconds',
+  });
+}
+
+/**
+ * Hands each container that reports by HTTP callback its per-run token, as a secure variable. The token is
+ * minted here from the worker's secret, so it never enters workflow history.
+ */
+export function withRunTokens(activities: AciActivities, callbackSecret: string | undefined): AciActivities {
+  return {
+    ...activities,
+    async createContainerGroup(input) {
+      if (!input.env[CONTAINER_ENV.callbackUrl]) return activities.createContainerGroup(input);
+      if (!callbackSecret) {
+        throw ApplicationFailure.nonRetryable(
+          'the job reports by HTTP callback, but this worker has no ACI_BATCH_CALLBACK_SECRET to sign its token',
+          AciFailureType.invalidSpec,
+        );
+      }
+      const token = issueRunToken(callbackSecret, input.workflowId);
+      return activities.createContainerGroup({
+        ...input,
+        secureEnv: { ...input.secureEnv, [CONTAINER_ENV.callbackToken]: token },
+      });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const azure = loadAzureConfig();
+  // the runtime shuts the worker down gracefully on these signals; run() then resolves
+  Runtime.install({ logger: new DefaultLogger('INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const activities = createActivities({
+      aci: createAciClientFromConfig(azure),
+      defaultResourceGroup: azure.defaultResourceGroup,
+      pollIntervalMs: azure.pollIntervalMs,
+    });
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: withRunTokens(activities, config.callbackSecret),
+      limits: config.limits,
+    });
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The end of a container group: read its log tail, then delete it, or stop it when the policy keeps it for
+ * inspection. Callers run this in a non-cancellable scope, so a cancellation never leaves a group behind.
+ */
+import { isCancellation, log } from '@temporalio/workflow';
+import type { ContainerGroupRef } from '../activities/types';
+import { deleteContainerGroup, getContainerLogs, stopContainerGroup } from './activities';
+import { capLogTail } from './history-limits';
+
+export interface Removal {
+  logTail: string;
+  /** the group was stopped and kept, not deleted */
+  kept: boolean;
+}
+
+export async function removeGroup(
+  group: ContainerGroupRef,
+  options: { keep: boolean; logTailLines: number },
+): Promise<Removal> {
+  const logTail = await readLogTail(group, options.logTailLines);
+  if (options.keep && (await stopGroup(group))) return { logTail, kept: true };
+  await deleteContainerGroup(group);
+  return { logTail, kept: false };
+}
+
+async function readLogTail(group: ContainerGroupRef, lines: number): Promise<string> {
+  if (lines <= 0) return '';
+  try {
+    return capLogTail(await getContainerLogs({ ...group, tail: lines }));
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    log.warn('Could not read the container logs', { groupName: group.name, error: String(error) });
+    return '';
+  }
+}
+
+/** A group that cannot be stopped is deleted instead: a group is never left running. */
+async function stopGroup(group: ContainerGroupRef): Promise<boolean> {
+  try {
+    await stopContainerGroup(group);
+    return true;
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    log.warn('Could not stop the container group; deleting it instead', {
+      groupName: group.name,
+      error: String(error),
+    });
+    return false;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * containerRun: one instance of a job in one container group.
+ *
+ *   create the group → start the work (when the job has a control endpoint) → wait for the container's report
+ *   within the time limit while the monitor watches the group → act on the outcome per the job's policies:
+ *   delete (or stop) on success, restart up to maxRestarts, delete or stop on failure, delete on time-out.
+ *
+ * Every path that created a group removes it, or stops it when a policy keeps it; cancellation included.
+ * A long wait continues as new with the run's state, so a run may last as long as a spec allows (30 days).
+ */
+import {
+  CancellationScope,
+  condition,
+  allHandlersFinished,
+  continueAsNew,
+  ContinueAsNew,
+  isCancellation,
+  log,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { ContainerGroupRef } from '../activities/types';
+import type { RunResult } from '../shared/messages';
+import { containerGroupName } from '../shared/names';
+import { containerCostUsd, DEFAULT_ACI_PRICES } from '../shared/pricing';
+import {
+  createContainerGroup,
+  getContainerGroupState,
+  restartContainerGroup,
+  startContainerWork,
+} from './activities';
+import { awaitAttemptOutcome, type AttemptOutcome } from './attempt-wait';
+import { removeGroup } from './cleanup';
+import { containerEnv, controlUrl, type Control } from './container-contract';
+import { describeFailure } from './failures';
+import type { ContainerRunInput } from './inputs';
+import { watchGroup } from './monitor';
+import { nextStep, verdictOf, type Verdict } from './outcome';
+import { RunState } from './run-state';
+
+export async function containerRun(input: ContainerRunInput): Promise<RunResult> {
+  const { spec, resumed } = input;
+  const runId = workflowInfo().workflowId;
+  const run = new RunState(containerGroupName(spec.tenant, input.jobId, input.instanceIndex), resumed);
+  run.listen();
+
+  const startedAtMs = resumed?.startedAtMs ?? Date.now();
+  let billedFromMs = resumed?.billedFromMs;
+  // '' lets the worker use its default resource group; create answers with the one it used
+  let group: ContainerGroupRef = {
+    resourceGroup: resumed?.resourceGroup ?? spec.resourceGroup ?? '',
+    name: run.groupName,
+  };
+  let deadlineMs = resumed?.deadlineMs ?? 0;
+
+  /** Creates the group; a failure ends the run (restarting cannot fix an image or a spec ARM refuses). */
+  async function create(): Promise<{ ip?: string } | Verdict> {
+    billedFromMs = Date.now();
+    try {
+      const created = await createContainerGroup({
+        ...group,
+        spec,
+        instanceIndex: input.instanceIndex,
+        jobId: input.jobId,
+        workflowId: runId,
+        env: containerEnv(
+          { runId, tenant: spec.tenant, jobId: input.jobId, instanceIndex: input.instanceIndex },
+          input.settings,
+        ),
+        secureEnv: {},
+      });
+      group = { resourceGroup: created.resourceGroup, name: created.name };
+      return { ip: created.ip };
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      billedFromMs = undefined;
+      return { status: 'Failed', message: `could not create the container group: ${describeFailure(error)}` };
+    }
+  }
+
+  /** Starts the attempt's work (when the job has a control endpoint), then waits for its outcome. */
+  async function attempt(ip: string | undefined): Promise<AttemptOutcome> {
+    if (spec.control && !run.completion) {
+      run.phase = 'Starting';
+      const failure = await startWork(spec.control, ip);
+      if (failure) return failure;
+    }
+    run.phase = 'Running';
+    deadlineMs = Date.now() + msToNumber(spec.timeLimit);
+    return awaitOutcome();
+  }
+
+  /** Retried (by the activity's policy) until the container listens; the run key makes repeats harmless. */
+  async function startWork(control: Control, ip: string | undefined): Promise<AttemptOutcome | undefined> {
+    if (!ip)
+      return { kind: 'lost', reason: 'the container group has no IP address to send the start call to' };
+    try {
+      await startContainerWork({
+        url: controlUrl(ip, control, control.startPath),
+        runKey: `${runId}#${run.attempt}`,
+        body: { runId, attempt: run.attempt },
+      });
+      return undefined;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      return {
+        kind: 'lost',
+        reason: `the container did not accept its start call: ${describeFailure(error)}`,
+      };
+    }
+  }
+
+  function awaitOutcome(): Promise<AttemptOutcome> {
+    const control = spec.control;
+    const progressPath = control?.progressPath;
+    const progressUrl =
+      control && progressPath ? (ip: string) => controlUrl(ip, control, progressPath) : undefined;
+    return awaitAttemptOutcome(run, deadlineMs, () =>
+      watchGroup({
+        group,
+        intervalMs: msToNumber(spec.monitorInterval),
+        progressUrl,
+        onProgress: (progress) => run.noteProgress(progress),
+      }),
+    );
+  }
+
+  /** Waits out the backoff, restarts the group, and runs the next attempt. */
+  async function restart(backoffMs: number): Promise<AttemptOutcome> {
+    run.beginRestart();
+    log.info('Restarting the container group', { groupName: group.name, attempt: run.attempt });
+    await sleep(backoffMs);
+    let ip: string | undefined;
+    try {
+      await restartContainerGroup(group);
+      // a restart is a new deployment: the IP address may have changed
+      if (spec.control) ip = (await getContainerGroupState(group)).ip;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      return { kind: 'lost', reason: `could not restart the container group: ${describeFailure(error)}` };
+    }
+    return attempt(ip);
+  }
+
+  /** Removes (or keeps) the group without letting a cancellation interrupt, and reports the run. */
+  async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
+    run.phase = 'CleaningUp';
+    const removal = await CancellationScope.nonCancellable(() =>
+      removeGroup(group, { keep: keepGroup, logTailLines: spec.logTailLines }),
+    );
+    run.phase = verdict.status;
+    const finishedAtMs = Date.now();
+    const billedSeconds = billedFromMs ? Math.round((finishedAtMs - billedFromMs) / 1000) : 0;
+    log.info('Run finished', { status: verdict.status, attempts: run.attempt, exitCode: verdict.exitCode });
+    return {
+      instanceIndex: input.instanceIndex,
+      ...verdict,
+      attempts: run.attempt,
+      groupName: group.name,
+      keptGroup: removal.kept,
+      startedAt: new Date(startedAtMs).toISOString(),
+      finishedAt: new Date(finishedAtMs).toISOString(),
+      billedSeconds,
+      costUsd: containerCostUsd(billedSeconds, spec, input.settings.prices ?? DEFAULT_ACI_PRICES),
+      logTail: removal.logTail,
+    };
+  }
+
+  /** History is getting long: carry the run's state into a fresh history and wait on there. */
+  async function continueWaiting(): Promise<never> {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof containerRun>({
+      ...input,
+      resumed: {
+        ...run.snapshot(),
+        startedAtMs,
+        billedFromMs: billedFromMs!, // set: only a created group is waited on
+        deadlineMs,
+        resourceGroup: group.resourceGroup,
+      },
+    });
+  }
+
+  try {
+    let outcome: AttemptOutcome;
+    if (resumed) {
+      outcome = await awaitOutcome();
+    } else {
+      const created = await create();
+      // a failed create may still have left a failed group behind: finish removes it
+      if ('status' in created) return await finish(created, false);
+      outcome = await attempt(created.ip);
+    }
+    for (;;) {
+      if (outcome.kind === 'historyFull') return await continueWaiting();
+      const verdict = verdictOf(outcome, spec.timeLimit);
+      const step = nextStep(verdict, spec, run.attempt);
+      if (step.action === 'finish') return await finish(verdict, step.keepGroup);
+      outcome = await restart(step.backoffMs);
+    }
+  } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
+    await removeAfterAbort(group, spec.logTailLines);
+    run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
+    throw error;
+  }
+}
+
+/** Cancelled (or broken by an unexpected failure): the group goes, whatever the policies say. */
+async function removeAfterAbort(group: ContainerGroupRef, logTailLines: number): Promise<void> {
+  try {
+    await CancellationScope.nonCancellable(() => removeGroup(group, { keep: false, logTailLines }));
+  } catch (cleanupError) {
+    log.error('Could not remove the container group', { groupName: group.name, error: String(cleanupError) });
+  }
+}

@@ -1,0 +1,3 @@
+/** The workflow bundle's entry: every workflow the worker runs. */
+export { batchJob } from './batchJob';
+export { containerRun } from './containerRun';

@@ -1,0 +1,154 @@
+/**
+ * The parent's book of a job: which instances are pending, running or finished, and how each ended. It hears
+ * only of starts and finishes (a child's phase changes would cost the parent history events per change; live
+ * per-instance progress is one query away on the child). Answers the status query, carries itself across
+ * continue-as-new, and writes the summary.
+ */
+import { isCancellation } from '@temporalio/workflow';
+import type { JobOutcome, JobStatus, JobSummary, RunResult, RunStatus, RunSummary } from '../shared/messages';
+import { containerGroupName } from '../shared/names';
+import { containerCostUsd, DEFAULT_ACI_PRICES, roundUsd, type AciPrices } from '../shared/pricing';
+import { describeFailure } from './failures';
+import type { CarriedJobState } from './inputs';
+import type { ValidJobSpec } from './job-input';
+
+export class JobTracker {
+  readonly startedAtMs: number;
+  private readonly finished = new Map<number, RunSummary>();
+  /** index → when the parent started it */
+  private readonly running = new Map<number, number>();
+
+  constructor(
+    private readonly spec: ValidJobSpec,
+    readonly total: number,
+    private readonly prices: AciPrices = DEFAULT_ACI_PRICES,
+    carried?: CarriedJobState,
+  ) {
+    this.startedAtMs = carried?.startedAtMs ?? Date.now();
+    for (const run of carried?.runs ?? []) this.finished.set(run.instanceIndex, run);
+  }
+
+  recordStart(index: number): void {
+    this.running.set(index, Date.now());
+  }
+
+  /** The log tail and the container's result stay in the child's history: the parent keeps the summary. */
+  recordResult(result: RunResult): void {
+    const { logTail: _logTail, result: _result, ...summary } = result;
+    this.running.delete(result.instanceIndex);
+    this.finished.set(result.instanceIndex, summary);
+  }
+
+  /**
+   * A child that did not return a result (cancelled, terminated, or broken) reported no billing: the time it
+   * ran, as the parent saw it, stands in for it.
+   */
+  recordFailure(index: number, error: unknown): void {
+    const status: RunStatus = isCancellation(error) ? 'Cancelled' : 'Failed';
+    const startedAtMs = this.running.get(index) ?? Date.now();
+    this.running.delete(index);
+    const billedSeconds = Math.round((Date.now() - startedAtMs) / 1000);
+    this.finished.set(index, {
+      ...this.blankRun(index, status, startedAtMs),
+      message: `${status === 'Cancelled' ? 'cancelled' : describeFailure(error)}; billing estimated from the run's duration`,
+      billedSeconds,
+      costUsd: containerCostUsd(billedSeconds, this.spec, this.prices),
+    });
+  }
+
+  /** Instances the job never started (it was cancelled first). */
+  cancelUnstarted(): void {
+    for (let index = 0; index < this.total; index++) {
+      if (!this.finished.has(index) && !this.running.has(index)) {
+        this.finished.set(index, {
+          ...this.blankRun(index, 'Cancelled', Date.now()),
+          message: 'never started',
+        });
+      }
+    }
+  }
+
+  carry(nextIndex: number): CarriedJobState {
+    return { startedAtMs: this.startedAtMs, nextIndex, runs: this.runs() };
+  }
+
+  status(state: JobStatus['state']): JobStatus {
+    const counts: JobStatus['counts'] = {
+      pending: 0,
+      running: 0,
+      Succeeded: 0,
+      Failed: 0,
+      TimedOut: 0,
+      Cancelled: 0,
+    };
+    const instances: JobStatus['instances'] = [];
+    for (let index = 0; index < this.total; index++) {
+      const run = this.finished.get(index);
+      if (run) {
+        counts[run.status]++;
+        instances.push({ index, phase: run.status, exitCode: run.exitCode });
+      } else if (this.running.has(index)) {
+        counts.running++;
+        instances.push({ index, phase: 'Running' });
+      } else {
+        counts.pending++;
+        instances.push({ index, phase: 'Pending' });
+      }
+    }
+    const percent = Math.floor((this.finished.size * 100) / this.total);
+    return {
+      tenant: this.spec.tenant,
+      jobId: this.spec.jobId,
+      state,
+      total: this.total,
+      counts,
+      percent,
+      instances,
+    };
+  }
+
+  summary(cancelled: boolean): JobSummary {
+    const runs = this.runs();
+    const count = (status: RunStatus) => runs.filter((run) => run.status === status).length;
+    const succeeded = count('Succeeded');
+    return {
+      tenant: this.spec.tenant,
+      jobId: this.spec.jobId,
+      outcome: outcomeOf(succeeded, this.total, cancelled),
+      total: this.total,
+      succeeded,
+      failed: count('Failed'),
+      timedOut: count('TimedOut'),
+      cancelled: count('Cancelled'),
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      finishedAt: new Date(Date.now()).toISOString(),
+      billedSeconds: runs.reduce((sum, run) => sum + run.billedSeconds, 0),
+      costUsd: roundUsd(runs.reduce((sum, run) => sum + run.costUsd, 0)),
+      runs,
+    };
+  }
+
+  private runs(): RunSummary[] {
+    return [...this.finished.values()].sort((a, b) => a.instanceIndex - b.instanceIndex);
+  }
+
+  private blankRun(index: number, status: RunStatus, startedAtMs: number): RunSummary {
+    return {
+      instanceIndex: index,
+      status,
+      attempts: 0,
+      groupName: containerGroupName(this.spec.tenant, this.spec.jobId, index),
+      keptGroup: false,
+      startedAt: new Date(startedAtMs).toISOString(),
+      finishedAt: new Date(Date.now()).toISOString(),
+      billedSeconds: 0,
+      costUsd: 0,
+    };
+  }
+}
+
+export function outcomeOf(succeeded: number, total: number, cancelled: boolean): JobOutcome {
+  if (cancelled) return 'Cancelled';
+  if (succeeded === total) return 'Completed';
+  return succeeded === 0 ? 'Failed' : 'PartiallyFailed';
+}

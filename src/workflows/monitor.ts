@@ -1,0 +1,73 @@
+/**
+ * Watches a container group by polling ARM every monitor interval, so that a container that exited without
+ * reporting, a group whose provisioning failed, or a group that vanished is noticed (the seed sample waited
+ * forever). Optionally reads the container's progress endpoint on the way. Returns only when there is
+ * something to act on; the caller cancels it when the container reports first.
+ */
+import { isCancellation, log, sleep } from '@temporalio/workflow';
+import type { ContainerGroupRef, ContainerGroupState } from '../activities/types';
+import { getContainerGroupState, getContainerProgress } from './activities';
+import type { ProgressNote } from './run-state';
+
+export type Observation =
+  { kind: 'exited'; exitCode?: number; detail?: string } | { kind: 'lost'; reason: string };
+
+export interface WatchOptions {
+  group: ContainerGroupRef;
+  intervalMs: number;
+  /** the container's progress URL for its current IP address; absent when it has no progress endpoint */
+  progressUrl?: (ip: string) => string;
+  onProgress: (progress: ProgressNote) => void;
+}
+
+export async function watchGroup(options: WatchOptions): Promise<Observation> {
+  for (;;) {
+    await sleep(options.intervalMs);
+    const state = await readState(options.group);
+    if (!state) continue;
+    const observation = observe(state);
+    if (observation) return observation;
+    if (options.progressUrl && state.ip)
+      await readProgress(options.progressUrl(state.ip), options.onProgress);
+  }
+}
+
+/** What a group's state means for the run; undefined while the container is still working. */
+export function observe(state: ContainerGroupState): Observation | undefined {
+  if (!state.exists) return { kind: 'lost', reason: 'the container group disappeared' };
+  if (state.provisioningState?.toLowerCase() === 'failed') {
+    const lastEvent = state.events.at(-1);
+    return { kind: 'lost', reason: `provisioning failed${lastEvent ? `: ${lastEvent.message}` : ''}` };
+  }
+  const container = state.container;
+  if (container?.state === 'Terminated') {
+    return { kind: 'exited', exitCode: container.exitCode, detail: container.detailStatus };
+  }
+  // With restartPolicy Never the group ends with its container; trust the group if the container says nothing.
+  if (state.groupState === 'Succeeded') return { kind: 'exited', exitCode: 0 };
+  if (state.groupState === 'Failed') return { kind: 'exited', detail: 'the container group failed' };
+  if (state.groupState === 'Stopped') return { kind: 'lost', reason: 'the container group was stopped' };
+  return undefined;
+}
+
+async function readState(group: ContainerGroupRef): Promise<ContainerGroupState | undefined> {
+  try {
+    return await getContainerGroupState(group);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    log.warn('Could not read the container group state; trying again next tick', {
+      groupName: group.name,
+      error: String(error),
+    });
+    return undefined;
+  }
+}
+
+async function readProgress(url: string, onProgress: (progress: ProgressNote) => void): Promise<void> {
+  try {
+    onProgress(await getContainerProgress({ url }));
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    // a busy container may not answer; its next report or the next tick will
+  }
+}

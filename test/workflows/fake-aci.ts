@@ -1,0 +1,189 @@
+/**
+ * An in-memory ACI behind the `AciActivities` interface, for workflow tests with mocked activities. Each
+ * "container" follows a script chosen per instance and attempt: report back (by signalling its run, as a real
+ * container would), exit without reporting, or run until it is removed. Counts what the tests assert on:
+ * groups alive now, the most alive at once, restarts, start calls.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type {
+  AciActivities,
+  ContainerGroupRef,
+  ContainerEndpointInput,
+  ContainerGroupState,
+  CreateContainerGroupInput,
+} from '../../src/activities/types';
+import { AciFailureType } from '../../src/azure/failure-types';
+import type { CompletionReport } from '../../src/shared/messages';
+
+export type ContainerScript =
+  /** reports (then exits with the report's exit code) */
+  | {
+      kind: 'report';
+      status: CompletionReport['status'];
+      exitCode?: number;
+      message?: string;
+      result?: unknown;
+    }
+  /** exits without reporting */
+  | { kind: 'exit'; exitCode: number }
+  /** runs until stopped or deleted */
+  | { kind: 'hang' };
+
+export interface ScriptContext {
+  workflowId: string;
+  instanceIndex: number;
+  /** 1 for the first run of the container, 2 after the first restart, ... */
+  attempt: number;
+}
+
+type Script = (context: ScriptContext) => ContainerScript;
+type Reporter = (workflowId: string, report: CompletionReport) => Promise<void>;
+
+interface FakeGroup {
+  ref: ContainerGroupRef;
+  workflowId: string;
+  instanceIndex: number;
+  attempt: number;
+  state: 'Running' | 'Terminated' | 'Stopped';
+  exitCode?: number;
+  ip: string;
+  /** the job has a control endpoint: the container waits for its start call */
+  awaitsStart: boolean;
+}
+
+export interface FakeAciOptions {
+  script: Script;
+  /** delivers a container's report to its run (a completion signal) */
+  report: Reporter;
+  /** create fails with this non-retryable failure type */
+  createFailure?: string;
+  /** what the progress endpoint answers */
+  progressPercent?: number;
+  logLines?: (group: ContainerGroupRef) => string;
+}
+
+export class FakeAci {
+  readonly groups = new Map<string, FakeGroup>();
+  maxAlive = 0;
+  restarts = 0;
+  readonly startCalls: ContainerEndpointInput[] = [];
+  readonly createInputs: CreateContainerGroupInput[] = [];
+
+  constructor(private readonly options: FakeAciOptions) {}
+
+  /** Groups still running (stopped groups, kept for inspection, bill nothing). */
+  aliveGroups(): string[] {
+    return [...this.groups.values()]
+      .filter((group) => group.state !== 'Stopped')
+      .map((group) => group.ref.name);
+  }
+
+  activities(): AciActivities {
+    return {
+      createContainerGroup: async (input) => {
+        this.createInputs.push(input);
+        if (this.options.createFailure) {
+          throw ApplicationFailure.nonRetryable('the image cannot be pulled', this.options.createFailure);
+        }
+        const ref = { resourceGroup: input.resourceGroup || 'default-rg', name: input.name };
+        let group = this.groups.get(ref.name);
+        if (!group) {
+          group = {
+            ref,
+            workflowId: input.workflowId,
+            instanceIndex: input.instanceIndex,
+            attempt: 1,
+            state: 'Running',
+            ip: `10.0.${Math.floor(input.instanceIndex / 250)}.${(input.instanceIndex % 250) + 1}`,
+            awaitsStart: input.spec.control !== undefined,
+          };
+          this.groups.set(ref.name, group);
+          this.maxAlive = Math.max(this.maxAlive, this.aliveGroups().length);
+          if (!group.awaitsStart) await this.run(group);
+        }
+        return this.stateOf(group);
+      },
+      getContainerGroupState: async (ref) => {
+        const group = this.groups.get(ref.name);
+        return group ? this.stateOf(group) : { ...ref, exists: false, events: [] };
+      },
+      startContainerWork: async (input) => {
+        this.startCalls.push({ ...input });
+        const group = [...this.groups.values()].find((candidate) =>
+          input.url.startsWith(`http://${candidate.ip}:`),
+        );
+        if (!group)
+          throw ApplicationFailure.retryable('connection refused', AciFailureType.containerNotReady);
+        await this.run(group);
+      },
+      getContainerProgress: async () => ({ percent: this.options.progressPercent, message: 'polled' }),
+      stopContainerGroup: async (ref) => {
+        this.existing(ref).state = 'Stopped';
+      },
+      restartContainerGroup: async (ref) => {
+        const group = this.existing(ref);
+        this.restarts++;
+        group.attempt++;
+        group.state = 'Running';
+        group.exitCode = undefined;
+        if (!group.awaitsStart) await this.run(group);
+      },
+      deleteContainerGroup: async (ref) => {
+        this.groups.delete(ref.name);
+      },
+      getContainerLogs: async (input) =>
+        this.groups.has(input.name) ? (this.options.logLines?.(input) ?? `log of ${input.name}\n`) : '',
+    };
+  }
+
+  /** The container runs its script for this attempt. */
+  private async run(group: FakeGroup): Promise<void> {
+    const script = this.options.script({
+      workflowId: group.workflowId,
+      instanceIndex: group.instanceIndex,
+      attempt: group.attempt,
+    });
+    if (script.kind === 'hang') return;
+    if (script.kind === 'report') {
+      const { kind: _kind, ...report } = script;
+      // a well-behaved container says which attempt it reports on (it asks its run with the progress query)
+      await this.options.report(group.workflowId, {
+        ...report,
+        attempt: group.attempt,
+        reportId: `${group.ref.name}#${group.attempt}`,
+      });
+    }
+    group.state = 'Terminated';
+    group.exitCode = script.exitCode ?? (script.kind === 'report' && script.status === 'Completed' ? 0 : 1);
+  }
+
+  private existing(ref: ContainerGroupRef): FakeGroup {
+    const group = this.groups.get(ref.name);
+    if (!group) throw ApplicationFailure.nonRetryable(`no group ${ref.name}`, AciFailureType.notFound);
+    return group;
+  }
+
+  private stateOf(group: FakeGroup): ContainerGroupState {
+    const terminated = group.state === 'Terminated';
+    return {
+      ...group.ref,
+      exists: true,
+      provisioningState: 'Succeeded',
+      groupState:
+        group.state === 'Stopped'
+          ? 'Stopped'
+          : terminated
+            ? group.exitCode === 0
+              ? 'Succeeded'
+              : 'Failed'
+            : 'Running',
+      container: {
+        state: terminated ? 'Terminated' : group.state === 'Stopped' ? 'Unknown' : 'Running',
+        exitCode: group.exitCode,
+        restartCount: 0,
+      },
+      ip: group.ip,
+      events: [],
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Workflow tests on the run-wide time-skipping server: a connection with the project's search attributes
+ * registered, and a worker per test that runs the shared workflow bundle with a fake ACI as its activities.
+ */
+import { randomUUID } from 'node:crypto';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { completionSignal, type CompletionReport } from '../../src/shared/messages';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { connectToTimeSkippingServer, workflowBundle } from '../helpers/temporal';
+import { FakeAci, type FakeAciOptions } from './fake-aci';
+
+// quiet workers: warnings and errors only (each test file runs in its own process, so this runs once per file)
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+});
+
+export async function connectTestServer(): Promise<TestWorkflowEnvironment> {
+  const env = await connectToTimeSkippingServer();
+  await registerSearchAttributes(env);
+  return env;
+}
+
+/** The time-skipping server knows no custom search attributes until told; the workflows set them. */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  try {
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(
+        ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+      ),
+    });
+  } catch (error) {
+    // registered by an earlier test file (the server lives for the whole run)
+    if ((error as { code?: number }).code !== ALREADY_EXISTS) throw error;
+  }
+}
+
+const ALREADY_EXISTS = 6;
+
+/** A fake ACI whose containers report by signalling their run through the test server. */
+export function fakeAci(env: TestWorkflowEnvironment, options: Omit<FakeAciOptions, 'report'>): FakeAci {
+  return new FakeAci({
+    ...options,
+    report: (workflowId: string, report: CompletionReport) =>
+      env.client.workflow.getHandle(workflowId).signal(completionSignal, report),
+  });
+}
+
+/** Runs `body` while a worker with the fake ACI serves a fresh task queue. */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  aci: FakeAci,
+  body: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: aci.activities(),
+  });
+  return worker.runUntil(body(taskQueue));
+}
+
+/** Polls until `check` passes (real time: nothing waits on a workflow result, so the server clock does not skip). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Replay: histories recorded from real runs of the workflows (test/workflows/histories/*.json) are replayed
+ * through the current workflow code, so a change that would break running workflows (non-determinism)
+ * fails CI. When a change is meant to alter histories, guard it with `patched()`, or re-record:
+ *
+ *   RECORD_HISTORIES=1 npx vitest run --project workflows test/workflows/replay.test.ts
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { format, resolveConfig } from 'prettier';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completionSignal, runProgressQuery } from '../../src/shared/messages';
+import { jobWorkflowId } from '../../src/shared/names';
+import { workflowBundle } from '../helpers/temporal';
+import type { ContainerScript, FakeAci } from './fake-aci';
+import { connectTestServer, eventually, fakeAci, withWorker } from './harness';
+import { batchJobInput, containerRunInput, TENANT } from './specs';
+
+const HISTORIES = join(__dirname, 'histories');
+const History = temporal.api.history.v1.History;
+/**
+ * protobufjs' own JSON form (64-bit numbers and bytes as strings, enums by name). Not the SDK's historyToJSON:
+ * with the two copies of protobufjs this install has, its proto3-JSON codec refuses the SDK's own types.
+ */
+const JSON_FORM = { longs: String, enums: String, bytes: String };
+const RECORD = process.env.RECORD_HISTORIES === '1';
+
+describe('workflow replay (recorded histories)', () => {
+  let env: TestWorkflowEnvironment | undefined;
+
+  beforeAll(async () => {
+    if (RECORD) env = await connectTestServer();
+  });
+  afterAll(() => env?.teardown());
+
+  it.runIf(RECORD)('records histories of representative runs', { timeout: 60_000 }, async () => {
+    mkdirSync(HISTORIES, { recursive: true });
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      const workflowId = await scenario(env!);
+      const history = await env!.client.workflow.getHandle(workflowId).fetchHistory();
+      const file = join(HISTORIES, `${name}.json`);
+      const json = JSON.stringify(History.toObject(History.fromObject(history), JSON_FORM));
+      // formatted as `npm run lint` expects
+      writeFileSync(file, await format(json, { ...(await resolveConfig(file)), filepath: file }));
+    }
+  });
+
+  it('replays every recorded history with the current workflow code', async () => {
+    const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    const histories = files.map((file) => ({
+      workflowId: file,
+      history: History.fromObject(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')) as object),
+    }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+/** Each scenario runs one workflow to its end and returns its id. */
+type Scenario = (env: TestWorkflowEnvironment) => Promise<string>;
+
+function runScript(env: TestWorkflowEnvironment, script: (attempt: number) => ContainerScript): FakeAci {
+  return fakeAci(env, { script: ({ attempt }) => script(attempt), progressPercent: 50 });
+}
+
+async function runContainer(
+  env: TestWorkflowEnvironment,
+  aci: FakeAci,
+  run: ReturnType<typeof containerRunInput>,
+  during?: (workflowId: string) => Promise<void>,
+): Promise<string> {
+  await withWorker(env, aci, async (taskQueue) => {
+    const handle = await env.client.workflow.start('containerRun', {
+      taskQueue,
+      workflowId: run.workflowId,
+      args: [run.input],
+    });
+    await during?.(run.workflowId);
+    await handle.result().catch(() => undefined);
+  });
+  return run.workflowId;
+}
+
+const scenarios: Record<string, Scenario> = {
+  'container-run-success': (env) =>
+    runContainer(
+      env,
+      runScript(env, () => ({ kind: 'report', status: 'Completed', result: { rows: 1 } })),
+      containerRunInput('replay-ok'),
+    ),
+  'container-run-restart': (env) =>
+    runContainer(
+      env,
+      runScript(env, (attempt) =>
+        attempt === 1 ? { kind: 'report', status: 'Failed', exitCode: 1 } : { kind: 'exit', exitCode: 0 },
+      ),
+      containerRunInput('replay-restart', {
+        onFailure: { action: 'restart', maxRestarts: 1, backoff: '10s' },
+      }),
+    ),
+  'container-run-control-timeout': (env) =>
+    runContainer(
+      env,
+      runScript(env, () => ({ kind: 'hang' })),
+      containerRunInput('replay-timeout', {
+        ports: [8080],
+        control: { port: 8080, progressPath: '/progress' },
+        timeLimit: '1h',
+        monitorInterval: '10 minutes',
+      }),
+    ),
+  'container-run-cancelled': (env) =>
+    runContainer(
+      env,
+      runScript(env, () => ({ kind: 'hang' })),
+      containerRunInput('replay-cancel'),
+      async (id) => {
+        const handle = env.client.workflow.getHandle(id);
+        await eventually(async () => (await handle.query(runProgressQuery)).phase === 'Running');
+        await handle.signal(completionSignal, { status: 'Failed', reportId: 'early', attempt: 2 });
+        await handle.cancel();
+      },
+    ),
+  'batch-job': async (env) => {
+    const aci = runScript(env, () => ({ kind: 'report', status: 'Completed' }));
+    const input = batchJobInput('replay-job', { instances: 3, maxParallel: 2 });
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId!);
+    await withWorker(env, aci, (taskQueue) =>
+      env.client.workflow.execute('batchJob', { taskQueue, workflowId, args: [input] }),
+    );
+    return workflowId;
+  },
+  'batch-job-cancelled': async (env) => {
+    const aci = runScript(env, () => ({ kind: 'hang' }));
+    const input = batchJobInput('replay-job-cancel', { instances: 4, maxParallel: 2 });
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId!);
+    await withWorker(env, aci, async (taskQueue) => {
+      const handle = await env.client.workflow.start('batchJob', { taskQueue, workflowId, args: [input] });
+      await eventually(() => aci.groups.size === 2);
+      await handle.cancel();
+      await handle.result();
+    });
+    return workflowId;
+  },
+};
