@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/{unit,shared,azure,emulator,activities,api,cli}/**/*.test.ts'],
+          include: ['test/{unit,shared,security,azure,emulator,activities}/**/*.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -37,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           globalSetup: ['test/global-setup.ts'],
-          include: ['test/{integration,e2e}/**/*.test.ts'],
+          include: ['test/{integration,e2e,api,cli,chaos}/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           sequence: { groupOrder: 2 },
