@@ -38,6 +38,7 @@ const completionBody = {
     message: { type: 'string', maxLength: 4096 },
     result: {},
     reportId: { type: 'string', minLength: 1, maxLength: 100 },
+    attempt: { type: 'integer', minimum: 1, maximum: 1000 },
   },
 } as const;
 
@@ -48,6 +49,7 @@ const progressBody = {
     percent: { type: 'number', minimum: 0, maximum: 100 },
     message: { type: 'string', maxLength: 4096 },
     reportId: { type: 'string', minLength: 1, maxLength: 100 },
+    attempt: { type: 'integer', minimum: 1, maximum: 1000 },
   },
 } as const;
 

@@ -41,10 +41,12 @@ interface Transport {
 
 export async function connectReporter(env: NodeJS.ProcessEnv = process.env): Promise<RunReporter> {
   const transport = env[CONTAINER_ENV.callbackUrl] ? httpTransport(env) : await temporalTransport(env);
-  const complete = (report: Completion) => transport.complete({ ...report, reportId: randomUUID() });
+  // once known, every report names its attempt, so a late report never settles a later attempt
+  let attempt: number | undefined;
+  const complete = (report: Completion) => transport.complete({ ...report, attempt, reportId: randomUUID() });
   return {
-    attempt: async () => (await transport.runProgress()).attempt,
-    progress: (percent, message) => transport.progress({ percent, message, reportId: randomUUID() }),
+    attempt: async () => (attempt = (await transport.runProgress()).attempt),
+    progress: (percent, message) => transport.progress({ percent, message, attempt, reportId: randomUUID() }),
     complete: (result, message) => complete({ status: 'Completed', exitCode: 0, result, message }),
     fail: (exitCode, message) => complete({ status: 'Failed', exitCode, message }),
     close: () => transport.close(),
