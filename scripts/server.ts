@@ -5,7 +5,11 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadTemporalConfig } from '../src/config';
-import { ensureNamespaceAndSearchAttributes, isTemporalReachable, startDevServer } from '../src/dev/temporal-server';
+import {
+  ensureNamespaceAndSearchAttributes,
+  isTemporalReachable,
+  startDevServer,
+} from '../src/dev/temporal-server';
 import { PROJECT_ROOT } from '../src/dev/temporal-tools';
 
 async function main(): Promise<void> {

@@ -18,6 +18,9 @@ const temporalSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 });
 
+/** The variables loadTemporalConfig reads (the deployment test checks docker-compose against them). */
+export const TEMPORAL_ENV_VARS: readonly string[] = Object.keys(temporalSchema.shape);
+
 export interface TemporalConfig {
   address: string;
   namespace: string;
@@ -37,7 +40,9 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
 
 /** Parses env vars against a schema; one error listing every bad variable. Empty strings count as unset. */
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(present);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
