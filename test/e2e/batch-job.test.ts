@@ -3,6 +3,7 @@
  * and the sample batch job running as local processes. Both ways a container reports back are exercised:
  * a direct Temporal signal, and the HTTP callback API with its per-run token.
  */
+import '../helpers/quiet-runtime';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

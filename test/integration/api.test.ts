@@ -3,6 +3,7 @@
  * status code of the container callbacks, and a forged token. The "container" here never reports by itself:
  * the test plays it, calling the callbacks with the run's token.
  */
+import '../helpers/quiet-runtime';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
