@@ -1,6 +1,7 @@
 /**
  * Live progress of a job in the terminal: one bar for the job and one per instance (cli-progress), or plain
- * lines when stdout is not a terminal (CI, pipes), printed only when something changed.
+ * lines when the stream is not a terminal (CI, pipes): a job line and a line per instance, each printed only
+ * when it changed.
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { JobStatus } from '../shared/messages';
@@ -24,6 +25,15 @@ function countsText(status: JobStatus): string {
   return parts.join(', ');
 }
 
+type InstanceStatus = JobStatus['instances'][number];
+
+/** Phases of an instance that has ended: its bar is full, whatever the outcome (the detail tells). */
+const FINISHED = new Set<InstanceStatus['phase']>(['Succeeded', 'Failed', 'TimedOut', 'Cancelled']);
+
+function phaseText(instance: InstanceStatus): string {
+  return instance.exitCode === undefined ? instance.phase : `${instance.phase} (exit ${instance.exitCode})`;
+}
+
 class BarsView implements ProgressView {
   private readonly bars: MultiBar;
   private job?: SingleBar;
@@ -37,7 +47,7 @@ class BarsView implements ProgressView {
   }
 
   update(status: JobStatus): void {
-    this.job ??= this.bars.create(100, 0, { label: 'job        '.slice(0, 12), detail: '' });
+    this.job ??= this.bars.create(100, 0, { label: 'job'.padEnd(12), detail: '' });
     this.job.update(status.percent, { detail: `${status.state}: ${countsText(status)}` });
     if (status.total > MAX_INSTANCE_BARS) return;
     for (const instance of status.instances) {
@@ -46,8 +56,9 @@ class BarsView implements ProgressView {
         bar = this.bars.create(100, 0, { label: `instance ${instance.index}`.padEnd(12), detail: '' });
         this.instances.set(instance.index, bar);
       }
-      const exit = instance.exitCode === undefined ? '' : ` (exit ${instance.exitCode})`;
-      bar.update(instance.percent ?? 0, { detail: `${instance.phase}${exit}` });
+      bar.update(instance.percent ?? (FINISHED.has(instance.phase) ? 100 : 0), {
+        detail: phaseText(instance),
+      });
     }
   }
 
@@ -57,15 +68,23 @@ class BarsView implements ProgressView {
 }
 
 class LinesView implements ProgressView {
-  private last = '';
+  private lastJobLine = '';
+  private readonly lastInstanceLines = new Map<number, string>();
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   update(status: JobStatus): void {
-    const line = `job ${status.jobId}: ${status.state} ${status.percent}% (${countsText(status)})`;
-    if (line === this.last) return;
-    this.last = line;
-    this.stream.write(`${line}\n`);
+    const jobLine = `job ${status.jobId}: ${status.state} ${status.percent}% (${countsText(status)})`;
+    if (jobLine !== this.lastJobLine) this.stream.write(`${jobLine}\n`);
+    this.lastJobLine = jobLine;
+    if (status.total > MAX_INSTANCE_BARS) return;
+    for (const instance of status.instances) {
+      const percent = instance.percent === undefined ? '' : ` ${instance.percent}%`;
+      const line = `instance ${instance.index}: ${phaseText(instance)}${percent}`;
+      if (line === this.lastInstanceLines.get(instance.index)) continue;
+      this.lastInstanceLines.set(instance.index, line);
+      this.stream.write(`  ${line}\n`);
+    }
   }
 
   stop(): void {}

@@ -1,0 +1,52 @@
+/**
+ * Exit codes and the errors the CLI explains itself. Every failure ends as one message that says what went
+ * wrong and what to do, and one of the documented exit codes.
+ */
+import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { ConfigError } from '../config';
+
+export const EXIT = {
+  ok: 0,
+  /** the job did not complete (watch, submit --watch), or an unexpected error */
+  failed: 1,
+  /** bad usage or input: options, arguments, a spec file, the environment */
+  usage: 2,
+  notFound: 3,
+  /** no Temporal server answers at the configured address */
+  unreachable: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    /** what to do about it */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new CliError(message, EXIT.usage, hint);
+export const notFoundError = (message: string, hint?: string) => new CliError(message, EXIT.notFound, hint);
+
+const GRPC_UNAVAILABLE = 14;
+
+/** The Temporal server is gone or refuses the connection (gRPC UNAVAILABLE, raw or wrapped by the SDK). */
+export function isUnavailable(error: unknown): boolean {
+  const unavailable = (e: unknown) => isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE;
+  return unavailable(error) || (error instanceof Error && unavailable(error.cause));
+}
+
+/** Any error as the CLI reports it; errors the commands did not anticipate keep their own message. */
+export function toCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof ConfigError) return usageError(error.message, 'Fix the variables listed above.');
+  // a job or run that vanished between two reads (the commands name the missing job themselves)
+  if (error instanceof WorkflowNotFoundError) return notFoundError(error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new CliError(message, EXIT.failed);
+}

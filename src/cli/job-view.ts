@@ -1,0 +1,80 @@
+/** A job as people read it: its state, live status, and the summary with cost once it has ended. */
+import type { JobOutcomeView } from '../client';
+import type { JobStatus, JobSummary } from '../shared/messages';
+import { EXIT, type ExitCode } from './errors';
+import { optional, secondsBetween, table, usd } from './format';
+import { formatJobRef, type JobRef } from './job-ref';
+import { printLine } from './output';
+
+/** Above this many instances the status lists only those not pending or succeeded. */
+const MAX_LISTED_INSTANCES = 50;
+
+/** Closed workflows that left no summary, named like the job outcomes. */
+const ENDED_WITHOUT_SUMMARY: Record<string, string> = {
+  TERMINATED: 'Terminated',
+  TIMED_OUT: 'TimedOut',
+  FAILED: 'Failed',
+  CANCELLED: 'Cancelled',
+};
+
+/** Running, one of the job outcomes (Completed, PartiallyFailed, Failed, Cancelled), Terminated or TimedOut. */
+export function jobState(view: JobOutcomeView): string {
+  if (view.workflowStatus === 'RUNNING') return 'Running';
+  return view.summary?.outcome ?? ENDED_WITHOUT_SUMMARY[view.workflowStatus] ?? view.workflowStatus;
+}
+
+/** For watch and submit --watch: only a job that completed every instance counts as success. */
+export function exitCodeOf(view: JobOutcomeView): ExitCode {
+  return view.summary?.outcome === 'Completed' ? EXIT.ok : EXIT.failed;
+}
+
+function countsText(status: JobStatus): string {
+  return Object.entries(status.counts)
+    .filter(([, count]) => count > 0)
+    .map(([state, count]) => `${state} ${count}`)
+    .join(', ');
+}
+
+export function printStatus(ref: JobRef, status: JobStatus): void {
+  printLine(`Job ${formatJobRef(ref)}: ${status.state} ${status.percent}% (${countsText(status)})`);
+  const listed =
+    status.total > MAX_LISTED_INSTANCES
+      ? status.instances.filter((instance) => instance.phase !== 'Pending' && instance.phase !== 'Succeeded')
+      : status.instances;
+  const rows = listed
+    .slice(0, MAX_LISTED_INSTANCES)
+    .map((instance) => [
+      String(instance.index),
+      instance.phase,
+      instance.percent === undefined ? '-' : `${instance.percent}%`,
+      optional(instance.exitCode),
+    ]);
+  if (rows.length) printLine(table(['INSTANCE', 'PHASE', 'PROGRESS', 'EXIT'], rows));
+  if (listed.length > rows.length) printLine(`... and ${listed.length - rows.length} more (see --json)`);
+}
+
+export function printSummary(summary: JobSummary): void {
+  printLine(
+    `Job ${summary.tenant}/${summary.jobId}: ${summary.outcome} ` +
+      `(${summary.succeeded}/${summary.total} succeeded, ${summary.failed} failed, ` +
+      `${summary.timedOut} timed out, ${summary.cancelled} cancelled)`,
+  );
+  const runs = [...summary.runs].sort((a, b) => a.instanceIndex - b.instanceIndex);
+  if (runs.length <= MAX_LISTED_INSTANCES) {
+    printLine(
+      table(
+        ['INSTANCE', 'STATUS', 'EXIT', 'ATTEMPTS', 'DURATION', 'BILLED', 'COST'],
+        runs.map((run) => [
+          String(run.instanceIndex),
+          run.status,
+          optional(run.exitCode),
+          String(run.attempts),
+          secondsBetween(run.startedAt, run.finishedAt),
+          `${run.billedSeconds}s`,
+          usd(run.costUsd),
+        ]),
+      ),
+    );
+  }
+  printLine(`Billed container-seconds: ${summary.billedSeconds}, estimated cost: ${usd(summary.costUsd)}`);
+}

@@ -1,0 +1,64 @@
+/**
+ * Job spec files: YAML or JSON (YAML is a superset of JSON, so one parser reads both), validated with the
+ * shared schema before anything is sent, so a bad file fails fast with every problem as "field: fix".
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { JobSpecError, parseJobSpec, type JobSpecInput } from '../shared/job-spec';
+import { usageError } from './errors';
+import type { TenantOption } from './job-ref';
+
+const EXAMPLES_HINT = 'See examples/specs/ for complete job specs.';
+
+export interface SpecOverrides {
+  /** replaces the file's tenant when typed on the command line; from the env it only fills in a missing one */
+  tenant: TenantOption;
+  /** replaces the file's job id (submit the same file again as a new job) */
+  jobId?: string;
+}
+
+/** Reads and validates a spec file; throws a usage error (exit code 2) naming the file and each problem. */
+export function readSpecFile(path: string, overrides: SpecOverrides): JobSpecInput {
+  const input = { ...parseSpecText(path, readText(path)) };
+  if (overrides.tenant.value !== undefined && (overrides.tenant.explicit || input.tenant === undefined)) {
+    input.tenant = overrides.tenant.value;
+  }
+  if (overrides.jobId !== undefined) input.jobId = overrides.jobId;
+  try {
+    parseJobSpec(input);
+  } catch (error) {
+    if (!(error instanceof JobSpecError)) throw error;
+    const problems = error.problems.map((problem) => `  ${problem.path}: ${problem.message}`);
+    throw usageError(
+      `${path} is not a valid job spec:\n${problems.join('\n')}`,
+      `Fix the fields above. ${EXAMPLES_HINT}`,
+    );
+  }
+  // the unvalidated input goes to the server, which fills in the defaults itself (and a job id if missing)
+  return input as JobSpecInput;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw usageError(`Cannot read the spec file ${path}: ${(error as Error).message}`, EXAMPLES_HINT);
+  }
+}
+
+function parseSpecText(path: string, text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (error) {
+    // the parser's message says where, with the offending line
+    throw usageError(`${path} is not valid YAML or JSON: ${(error as Error).message}`, EXAMPLES_HINT);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw usageError(
+      `${path} must hold one job spec: a mapping of fields such as tenant, image and instances.`,
+      EXAMPLES_HINT,
+    );
+  }
+  return value as Record<string, unknown>;
+}

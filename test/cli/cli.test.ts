@@ -1,0 +1,334 @@
+/**
+ * The `aci-batch` CLI as a subprocess against the real dev server and the local stack (emulator, worker,
+ * callback API): submit and watch the sample job, status, list, logs (live and kept), cancel, cost, --json
+ * output, a bad spec file, an unreachable server, and the help.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { JobListItem, TenantCost } from '../../src/client';
+import { DEFAULT_NAMESPACE } from '../../src/config';
+import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
+import type { JobStatus, JobSummary } from '../../src/shared/messages';
+import { containerGroupName } from '../../src/shared/names';
+import { freePort } from '../helpers/ports';
+import { workflowBundle } from '../helpers/temporal';
+import { parseJson, runCli } from './run-cli';
+
+const SAMPLE_SPEC = 'examples/specs/sample-batch-job.yaml';
+const LONG_SPEC = 'examples/specs/long-running.yaml';
+const RESOURCE_GROUP = 'cli-tests';
+const tenant = `cli-${randomBytes(3).toString('hex')}`;
+const sampleJobId = `sample-${randomBytes(3).toString('hex')}`;
+const longJobId = `idle-${randomBytes(3).toString('hex')}`;
+
+let stack: LocalStack;
+let dir: string;
+let env: Record<string, string>;
+const cli = (...args: string[]) => runCli(args, env);
+
+interface StatusJson {
+  tenant: string;
+  jobId: string;
+  state: string;
+  status?: JobStatus;
+  summary?: JobSummary;
+}
+
+interface LogsJson {
+  instance: number;
+  source: 'live' | 'kept';
+  groupName: string;
+  log: string;
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    temporalAddress: inject('temporalDevAddress'),
+    namespace: DEFAULT_NAMESPACE,
+    taskQueue: `cli-${randomBytes(4).toString('hex')}`,
+    reporting: 'callback',
+    resourceGroup: RESOURCE_GROUP,
+    workflowBundle: workflowBundle(),
+    pollIntervalMs: 100,
+  });
+  dir = mkdtempSync(join(tmpdir(), 'aci-batch-cli-'));
+  const caFile = join(dir, 'emulator-ca.pem');
+  writeFileSync(caFile, stack.emulator!.caPem);
+  env = {
+    TEMPORAL_ADDRESS: inject('temporalDevAddress'),
+    TEMPORAL_NAMESPACE: DEFAULT_NAMESPACE,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    ACI_BATCH_CALLBACK_BASE_URL: stack.jobSettings.callbackBaseUrl!,
+    ACI_EMULATOR_ENDPOINT: stack.emulator!.endpoint,
+    ACI_EMULATOR_CA_FILE: caFile,
+    ACI_RESOURCE_GROUP: RESOURCE_GROUP,
+  };
+});
+afterAll(async () => {
+  await stack?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('without a server', () => {
+  it('--help shows every command, examples, the environment and the exit codes', async () => {
+    const [top, logs] = await Promise.all([cli('--help'), cli('logs', '--help')]);
+    expect(top.code).toBe(0);
+    for (const command of ['submit', 'watch', 'status', 'list', 'cancel', 'logs', 'cost']) {
+      expect(top.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+    expect(top.stdout).toContain('$ aci-batch submit examples/specs/sample-batch-job.yaml --watch');
+    expect(top.stdout).toContain('TEMPORAL_ADDRESS');
+    expect(top.stdout).toContain('4  cannot reach Temporal');
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('--instance <index>');
+    expect(logs.stdout).toContain('$ aci-batch logs acme/nightly-2026-11-24 --instance 7 --tail 20');
+  });
+
+  it('rejects a bad spec file with exit code 2, naming each field and its fix', async () => {
+    const badSpec = join(dir, 'bad.yaml');
+    writeFileSync(badSpec, 'tenant: Acme Corp\nimage: busybox\ninstances: 0\ncpu: 64\nenvv: {}\n');
+    const notYaml = join(dir, 'broken.yaml');
+    writeFileSync(notYaml, 'tenant: acme\nimage: [unclosed\n');
+    const [bad, broken, missing] = await Promise.all([
+      cli('submit', badSpec),
+      cli('submit', notYaml),
+      cli('submit', join(dir, 'missing.yaml')),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain(`${badSpec} is not a valid job spec:`);
+    expect(bad.stderr).toMatch(
+      /^ {2}tenant: tenant may contain only lowercase letters, digits and single hyphens/m,
+    );
+    expect(bad.stderr).toMatch(/^ {2}instances: instances must be at least 1$/m);
+    expect(bad.stderr).toMatch(/^ {2}cpu: cpu must be at most 31 \(ACI limit per container group\)$/m);
+    expect(bad.stderr).toMatch(/^ {2}\(spec\): unknown field\(s\) envv; check the spelling$/m);
+    expect(bad.stderr).toContain('See examples/specs/ for complete job specs.');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`${notYaml} is not valid YAML or JSON`);
+    expect(broken.stderr).toContain('at line 3, column 1');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Cannot read the spec file');
+    expect(missing.stderr).toContain('ENOENT');
+  });
+
+  it('says which address it cannot reach and how to start a server (exit code 4)', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const run = await runCli(['status', 'acme/some-job'], { ...env, TEMPORAL_ADDRESS: address });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain(`error: Cannot reach Temporal at ${address}`);
+    expect(run.stderr).toContain('npm run server');
+  });
+});
+
+describe('against the dev server', () => {
+  let summary: JobSummary;
+
+  it('submits the sample job with --watch and follows it to the end in plain lines', async () => {
+    const run = await cli(
+      'submit',
+      SAMPLE_SPEC,
+      '--tenant',
+      tenant,
+      '--job-id',
+      sampleJobId,
+      '--watch',
+      '--interval',
+      '0.3',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(`Submitted job ${tenant}/${sampleJobId} (task queue ${stack.taskQueue}).`);
+    // not a terminal: progress as plain lines, a job line and a line per instance when they change
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^job ${sampleJobId}: Running \\d+% \\(`)));
+    expect(lines).toContain(`job ${sampleJobId}: Completed 100% (Succeeded 3)`);
+    for (const index of [0, 1, 2]) {
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^ {2}instance ${index}: (Creating|Running)`)),
+      );
+      expect(lines).toContain(`  instance ${index}: Succeeded (exit 0)`);
+    }
+    expect(lines).toContain(
+      `Job ${tenant}/${sampleJobId}: Completed (3/3 succeeded, 0 failed, 0 timed out, 0 cancelled)`,
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^Billed container-seconds: \d+, estimated cost: \$0\.\d{6}$/),
+    );
+    expect(run.stdout).not.toContain('\u001b['); // no terminal control sequences
+    expect(stack.emulator!.groups()).toEqual([]);
+  });
+
+  it('status --json gives the summary of the ended job', async () => {
+    const run = await cli('status', `${tenant}/${sampleJobId}`, '--json');
+    expect(run.code).toBe(0);
+    const status = parseJson<StatusJson>(run);
+    expect(status).toMatchObject({ tenant, jobId: sampleJobId, state: 'Completed' });
+    expect(status.status).toBeUndefined();
+    summary = status.summary!;
+    expect(summary).toMatchObject({ outcome: 'Completed', total: 3, succeeded: 3, failed: 0 });
+    expect(summary.runs.map((r) => [r.instanceIndex, r.status, r.exitCode]).sort()).toEqual([
+      [0, 'Succeeded', 0],
+      [1, 'Succeeded', 0],
+      [2, 'Succeeded', 0],
+    ]);
+    expect(summary.costUsd).toBeGreaterThan(0);
+  });
+
+  it('list filters by tenant and status through visibility', async () => {
+    const listed = (status: string, forTenant = tenant) =>
+      cli('list', '--tenant', forTenant, '--status', status, '--json').then(
+        (run) => parseJson<{ tenant: string; jobs: JobListItem[]; more: boolean }>(run).jobs,
+      );
+    // visibility is eventually consistent: the Completed status lands shortly after the job closes
+    let completed: JobListItem[] = [];
+    for (let attempt = 0; attempt < 30 && !completed.length; attempt++) {
+      completed = await listed('Completed');
+      if (!completed.length) await sleep(300);
+    }
+    expect(completed).toEqual([
+      expect.objectContaining({
+        tenant,
+        jobId: sampleJobId,
+        status: 'Completed',
+        memo: expect.objectContaining({ image: 'acibatch.azurecr.io/samples/batch-job:1', instances: 3 }),
+      }),
+    ]);
+    const [running, otherTenant, table] = await Promise.all([
+      listed('Running'),
+      listed('Completed', `${tenant}-other`),
+      cli('list', '--tenant', tenant),
+    ]);
+    expect(running).toEqual([]);
+    expect(otherTenant).toEqual([]);
+    expect(table.stdout).toMatch(/^JOB +STATUS +STARTED +CLOSED +INSTANCES +IMAGE$/m);
+    expect(table.stdout).toMatch(
+      new RegExp(`^${sampleJobId} +Completed +\\S+Z +\\S+Z +3 +acibatch\\.azurecr\\.io`, 'm'),
+    );
+  });
+
+  it('logs shows the tail the run kept once its container group is gone', async () => {
+    const [json, text, tail] = await Promise.all([
+      cli('logs', `${tenant}/${sampleJobId}`, '--instance', '1', '--json'),
+      cli('logs', sampleJobId, '--tenant', tenant, '--instance', '1'),
+      cli('logs', `${tenant}/${sampleJobId}`, '--instance', '1', '--tail', '1'),
+    ]);
+    const kept = parseJson<LogsJson>(json);
+    expect(kept).toMatchObject({
+      instance: 1,
+      source: 'kept',
+      groupName: containerGroupName(tenant, sampleJobId, 1),
+    });
+    expect(kept.log).toContain('step 4/4 done\n');
+    expect(kept.log).toContain('completed\n');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(kept.log);
+    expect(text.stderr).toContain('Log tail kept when instance 1 ended');
+    expect(tail.stdout).toBe('completed\n');
+  });
+
+  it('cost --json of one job adds up its instances', async () => {
+    const run = await cli('cost', `${tenant}/${sampleJobId}`, '--json');
+    expect(run.code).toBe(0);
+    const cost = parseJson<{ state: string; costUsd: number; billedSeconds: number; instances: unknown[] }>(
+      run,
+    );
+    expect(cost).toMatchObject({
+      state: 'Completed',
+      costUsd: summary.costUsd,
+      billedSeconds: summary.billedSeconds,
+    });
+    expect(cost.instances).toEqual(
+      [...summary.runs]
+        .sort((a, b) => a.instanceIndex - b.instanceIndex)
+        .map((r) => ({ index: r.instanceIndex, billedSeconds: r.billedSeconds, costUsd: r.costUsd })),
+    );
+  });
+
+  it('reads the live log of a running instance, then cancel leaves no container group', async () => {
+    const submitted = await cli('submit', LONG_SPEC, '--tenant', tenant, '--job-id', longJobId, '--json');
+    expect(parseJson(submitted)).toEqual({
+      tenant,
+      jobId: longJobId,
+      workflowId: `${tenant}.${longJobId}`,
+      started: true,
+    });
+    let live: LogsJson | undefined;
+    for (let attempt = 0; attempt < 30 && !live?.log.includes('working'); attempt++) {
+      const run = await cli('logs', `${tenant}/${longJobId}`, '--json');
+      // 3: the instance or its group does not exist yet
+      if (run.code === 0) live = parseJson<LogsJson>(run);
+      else expect(run.code, run.stderr).toBe(3);
+      if (!live?.log.includes('working')) await sleep(300);
+    }
+    expect(live).toEqual({
+      tenant,
+      jobId: longJobId,
+      instance: 0,
+      source: 'live',
+      groupName: containerGroupName(tenant, longJobId, 0),
+      log: 'working\n',
+    });
+    expect(stack.emulator!.groups().map((g) => [g.resourceGroup, g.name])).toEqual([
+      [RESOURCE_GROUP, containerGroupName(tenant, longJobId, 0)],
+    ]);
+
+    const cancelled = await cli('cancel', `${tenant}/${longJobId}`);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toContain(
+      `Job ${tenant}/${longJobId}: Cancelled (0/1 succeeded, 0 failed, 0 timed out, 1 cancelled)`,
+    );
+    expect(stack.emulator!.groups()).toEqual([]);
+
+    const [status, again] = await Promise.all([
+      cli('status', `${tenant}/${longJobId}`, '--json'),
+      cli('cancel', `${tenant}/${longJobId}`, '--json'),
+    ]);
+    expect(parseJson<StatusJson>(status)).toMatchObject({ state: 'Cancelled', summary: { cancelled: 1 } });
+    expect(parseJson(again)).toEqual({
+      tenant,
+      jobId: longJobId,
+      cancelRequested: false,
+      state: 'Cancelled',
+    });
+  });
+
+  it('cost --json of a tenant adds up the jobs started in the period', async () => {
+    const [run, before] = await Promise.all([
+      cli('cost', '--tenant', tenant, '--since', '1h', '--json'),
+      cli('cost', '--tenant', tenant, '--until', '2000-01-01', '--json'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const cost = parseJson<TenantCost>(run);
+    const byJob = Object.fromEntries(cost.jobs.map((job) => [job.jobId, job]));
+    expect(Object.keys(byJob).sort()).toEqual([longJobId, sampleJobId].sort());
+    expect(byJob[sampleJobId]).toMatchObject({
+      outcome: 'Completed',
+      instances: 3,
+      costUsd: summary.costUsd,
+    });
+    expect(byJob[longJobId]).toMatchObject({ outcome: 'Cancelled', instances: 1 });
+    expect(byJob[longJobId]!.costUsd).toBeGreaterThan(0);
+    expect(cost.costUsd).toBeCloseTo(summary.costUsd + byJob[longJobId]!.costUsd, 6);
+    expect(cost).toMatchObject({ tenant, running: [], unpriced: [] });
+    expect(parseJson<TenantCost>(before)).toMatchObject({ jobs: [], costUsd: 0 });
+  });
+
+  it('answers exit code 3 for a job or instance that does not exist, with a way to find it', async () => {
+    const [job, instance, noTenant] = await Promise.all([
+      cli('status', `${tenant}/no-such-job`),
+      cli('logs', `${tenant}/${sampleJobId}`, '--instance', '7'),
+      cli('status', 'no-such-job'),
+    ]);
+    expect(job.code).toBe(3);
+    expect(job.stderr).toContain(`error: No job ${tenant}/no-such-job in this namespace.`);
+    expect(job.stderr).toContain(`aci-batch list --tenant ${tenant}`);
+    expect(instance.code).toBe(3);
+    expect(instance.stderr).toContain(`Job ${tenant}/${sampleJobId} has 3 instances: 0 to 2.`);
+    expect(noTenant.code).toBe(2);
+    expect(noTenant.stderr).toContain('pass --tenant, or set ACI_BATCH_TENANT');
+  });
+});
