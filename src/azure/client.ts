@@ -117,6 +117,9 @@ const azureEnvSchema = z
     }
   });
 
+/** The variables loadAzureConfig reads (the deployment test checks docker-compose against them). */
+export const AZURE_ENV_VARS: readonly string[] = Object.keys(azureEnvSchema.shape);
+
 /** Reads the ARM settings from the environment; one ConfigError lists every problem. */
 export function loadAzureConfig(env: NodeJS.ProcessEnv = process.env): AzureConfig {
   const parsed = parseEnv(azureEnvSchema, env);

@@ -1,0 +1,42 @@
+/**
+ * How a job and each of its runs read in the Temporal Web UI and CLI: the one-line summary and the details
+ * (Temporal markdown) set when a workflow starts. Never environment values: they may hold secrets.
+ * Pure: the job workflow builds its runs' summaries with it.
+ */
+import { instanceCount, type JobSpec } from './job-spec';
+
+/** e.g. "acme/nightly-1: 100 × myacr.azurecr.io/batch/job:1.0 (1 vCPU, 1.5 GB, eastus)" */
+export function jobSummary(spec: JobSpec, jobId: string): string {
+  return `${spec.tenant}/${jobId}: ${instanceCount(spec)} × ${spec.image} (${resources(spec)}, ${spec.region})`;
+}
+
+/** e.g. "acme/nightly-1 instance 3 of 100: myacr.azurecr.io/batch/job:1.0" (indexes count from 0) */
+export function runSummary(spec: JobSpec, jobId: string, instanceIndex: number): string {
+  return `${spec.tenant}/${jobId} instance ${instanceIndex} of ${instanceCount(spec)}: ${spec.image}`;
+}
+
+/** The job's spec in a few markdown lines, for the workflow's details pane. */
+export function jobDetails(spec: JobSpec, jobId: string): string {
+  const total = instanceCount(spec);
+  const perInstance = typeof spec.instances === 'number' ? '' : ' (with per-instance parameters)';
+  const onFailure =
+    spec.onFailure.action === 'restart'
+      ? `restart up to ${spec.onFailure.maxRestarts} times (backoff ${spec.onFailure.backoff}), then ${spec.onFailure.exhausted}`
+      : spec.onFailure.action;
+  const secrets = Object.keys(spec.secretEnv).length;
+  return [
+    `**${spec.tenant}/${jobId}**`,
+    `- image: \`${spec.image}\``,
+    `- command: ${spec.command ? `\`${spec.command.join(' ')}\`` : "the image's own"}`,
+    `- instances: ${total}${perInstance}, at most ${spec.maxParallel} at a time`,
+    `- each: ${resources(spec)}${spec.gpu ? `, ${spec.gpu.count} × ${spec.gpu.sku} GPU` : ''}`,
+    `- where: ${spec.region}, resource group: ${spec.resourceGroup ?? "the worker's default"}`,
+    `- time limit per attempt: ${spec.timeLimit}; on failure: ${onFailure}; on success: ${spec.onSuccess}`,
+    `- environment: ${Object.keys(spec.env).length} plain and ${secrets} secret variables (values not shown)`,
+    `- runs: workflow ids \`${spec.tenant}.${jobId}.<index>\` (0 to ${total - 1})`,
+  ].join('\n');
+}
+
+function resources(spec: JobSpec): string {
+  return `${spec.cpu} vCPU, ${spec.memoryGB} GB`;
+}
