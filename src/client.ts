@@ -4,7 +4,12 @@
  * twice returns the first submission instead of starting a second.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { z } from 'zod';
 import { loadTemporalConfig, parseEnv } from './config';
@@ -14,13 +19,15 @@ import {
   jobStatusQuery,
   runProgressQuery,
   type CompletionReport,
+  type JobOutcome,
   type JobStatus,
   type JobSummary,
   type RunResult,
 } from './shared/messages';
 import { jobWorkflowId, runWorkflowId } from './shared/names';
-import { DEFAULT_ACI_PRICES } from './shared/pricing';
+import { DEFAULT_ACI_PRICES, roundUsd } from './shared/pricing';
 import { JOB_ID, JOB_STATUS, TENANT } from './shared/search-attributes';
+import { jobDetails, jobSummary } from './shared/summaries';
 import type { batchJob } from './workflows/batchJob';
 import type { containerRun } from './workflows/containerRun';
 import type { JobSettings } from './workflows/inputs';
@@ -70,6 +77,9 @@ export async function startJob(
         { key: JOB_STATUS, value: 'Running' },
       ],
       memo: jobMemo(spec),
+      // what the Web UI and `temporal workflow describe` show for the job
+      staticSummary: jobSummary(spec, jobId),
+      staticDetails: jobDetails(spec, jobId),
     });
     return { ...job, handle, started: true };
   } catch (error) {
@@ -87,6 +97,8 @@ function jobMemo(spec: JobSpec): Record<string, unknown> {
     memoryGB: spec.memoryGB,
     region: spec.region,
     maxParallel: spec.maxParallel,
+    // where its groups are, for readers of live logs (absent: the worker's default resource group)
+    resourceGroup: spec.resourceGroup,
   };
 }
 
@@ -175,6 +187,21 @@ export function getJobResult(client: Client, tenant: string, jobId: string): Pro
   return getJobHandle(client, tenant, jobId).result();
 }
 
+/** Where a job stands without waiting: its workflow's status and, once it has ended with one, its summary. */
+export interface JobOutcomeView {
+  /** RUNNING while it runs; TERMINATED or TIMED_OUT end it without a summary */
+  workflowStatus: WorkflowExecutionStatusName;
+  summary?: JobSummary;
+}
+
+/** Throws WorkflowNotFoundError when there is no such job. */
+export async function getJobOutcome(client: Client, tenant: string, jobId: string): Promise<JobOutcomeView> {
+  const handle = getJobHandle(client, tenant, jobId);
+  const { status } = await handle.describe();
+  if (status.name !== 'COMPLETED') return { workflowStatus: status.name };
+  return { workflowStatus: status.name, summary: await handle.result() };
+}
+
 /** One instance's result, with its log tail (the job summary leaves log tails out). */
 export function getRunResult(
   client: Client,
@@ -197,6 +224,9 @@ const jobSettingsEnv = z.object({
   ACI_PRICE_VCPU_HOUR_USD: z.coerce.number().min(0).default(DEFAULT_ACI_PRICES.vcpuHourUsd),
   ACI_PRICE_MEMORY_GB_HOUR_USD: z.coerce.number().min(0).default(DEFAULT_ACI_PRICES.memoryGbHourUsd),
 });
+
+/** The variables loadJobSettings reads (besides TEMPORAL_NAMESPACE). */
+export const JOB_SETTINGS_ENV_VARS: readonly string[] = Object.keys(jobSettingsEnv.shape);
 
 /**
  * Job settings from the submitter's environment (the CLI's or the API's): the callback base URL, or the
@@ -284,4 +314,80 @@ export async function listJobs(
 /** A string literal of Temporal's list-filter language. */
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+export interface CostFilter {
+  tenant: string;
+  /** jobs started at or after / before this time */
+  startedAfter?: Date;
+  startedBefore?: Date;
+}
+
+export interface JobCost {
+  jobId: string;
+  outcome: JobOutcome;
+  startedAt: string;
+  finishedAt: string;
+  instances: number;
+  billedSeconds: number;
+  costUsd: number;
+}
+
+export interface TenantCost {
+  tenant: string;
+  /** the jobs that ended with a summary, newest first */
+  jobs: JobCost[];
+  /** job ids still running: their cost is known when they end */
+  running: string[];
+  /** job ids that ended without a summary (terminated, timed out): their cost is unknown */
+  unpriced: string[];
+  billedSeconds: number;
+  costUsd: number;
+}
+
+/** Summaries read at once while adding up a tenant's cost; bounded so a long period does not flood the server. */
+const COST_READ_CONCURRENCY = 16;
+
+/** What a tenant's jobs started in a period cost, from their summaries (every page of the list). */
+export async function getTenantCost(client: Client, filter: CostFilter): Promise<TenantCost> {
+  const listed: JobListItem[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await listJobs(client, { ...filter, pageSize: 200, pageToken });
+    listed.push(...page.jobs);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+
+  const cost: TenantCost = {
+    tenant: filter.tenant,
+    jobs: [],
+    running: listed.filter((job) => job.closedAt === undefined).map((job) => job.jobId),
+    unpriced: [],
+    billedSeconds: 0,
+    costUsd: 0,
+  };
+  const closed = listed.filter((job) => job.closedAt !== undefined).map((job) => job.jobId);
+  for (let from = 0; from < closed.length; from += COST_READ_CONCURRENCY) {
+    const batch = closed.slice(from, from + COST_READ_CONCURRENCY);
+    const outcomes = await Promise.all(batch.map((jobId) => getJobOutcome(client, filter.tenant, jobId)));
+    batch.forEach((jobId, i) => {
+      const summary = outcomes[i]?.summary;
+      if (!summary) {
+        cost.unpriced.push(jobId);
+        return;
+      }
+      cost.jobs.push({
+        jobId,
+        outcome: summary.outcome,
+        startedAt: summary.startedAt,
+        finishedAt: summary.finishedAt,
+        instances: summary.total,
+        billedSeconds: summary.billedSeconds,
+        costUsd: summary.costUsd,
+      });
+      cost.billedSeconds += summary.billedSeconds;
+      cost.costUsd = roundUsd(cost.costUsd + summary.costUsd);
+    });
+  }
+  return cost;
 }

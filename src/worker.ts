@@ -4,20 +4,34 @@
  *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE      where to connect and poll (src/config.ts)
  *   AZURE_* / ACI_*                                                 the ARM target (src/azure/client.ts)
  *   ACI_BATCH_CALLBACK_SECRET                                       signs per-run callback tokens (shared with the API)
+ *   ACI_BATCH_PAYLOAD_KEYS                                          encrypts payloads (src/security/data-converter.ts)
+ *   ACI_BATCH_JANITOR_INTERVAL, ACI_BATCH_STOPPED_RETENTION         the janitor's schedule (src/janitor-schedule.ts)
  *   WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, WORKER_MAX_CACHED_WORKFLOWS
+ *   OTEL_*, APPLICATIONINSIGHTS_CONNECTION_STRING, ACI_BATCH_METRICS_*, ACI_BATCH_TEMPORAL_METRICS_ADDRESS,
+ *   ACI_BATCH_LOG_LEVEL                                             tracing, metrics, logs (src/observability/config.ts)
  *
  * Prices are not worker settings: they travel in each job's input (see loadJobSettings in src/client.ts), so
  * a job's cost never depends on which worker ran or replays it.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { createActivities } from './activities';
+import { createJanitorActivities, type JanitorActivities } from './activities/janitor';
 import type { AciActivities } from './activities/types';
+import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
+import { dataConverterFromEnv } from './security/data-converter';
 import { issueRunToken } from './security/run-tokens';
 import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
 import { AciFailureType } from './azure/failure-types';
 import { loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
+import { loadObservabilityConfig } from './observability/config';
+import { ProjectMetrics } from './observability/metrics';
+import { metricsSinks } from './observability/metrics-sinks';
+import type { Tracing } from './observability/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/workflow-bundle';
+import { startWorkerObservability } from './observability/worker-observability';
 import { CONTAINER_ENV } from './shared/names';
 
 export interface WorkerLimits {
@@ -44,6 +58,9 @@ const workerEnv = z.object({
     .optional(),
 });
 
+/** The variables loadWorkerConfig reads itself (besides TEMPORAL_ENV_VARS). */
+export const WORKER_ENV_VARS: readonly string[] = Object.keys(workerEnv.shape);
+
 /** Reads the worker's settings; one ConfigError lists every bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = parseEnv(workerEnv, env);
@@ -62,10 +79,17 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: AciActivities;
+  /** the janitor's activities are needed only where janitor sweeps run */
+  activities: AciActivities & Partial<JanitorActivities>;
+  /** payload encryption (src/security/data-converter.ts); default: payloads in clear */
+  dataConverter?: DataConverter;
   /** a prebuilt bundle (tests bundle once per run); default: bundle src/workflows at start */
   workflowBundle?: { codePath: string };
   limits?: Partial<WorkerLimits>;
+  /** recorded from the workflows' metrics interceptors; default: a registry nobody serves */
+  metrics?: ProjectMetrics;
+  /** traces workflows (when bundled here; else bundle with it, see bundleWorkflows), activities and client calls */
+  tracing?: Tracing;
 }
 
 /** The worker, from its dependencies: the process below, and end-to-end tests with their own. */
@@ -75,9 +99,16 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     activities: deps.activities,
+    dataConverter: deps.dataConverter,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : {
+          workflowsPath: require.resolve('./workflows'),
+          interceptors: { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] },
+        }),
+    // the bundle's metrics interceptors report here; a prebuilt bundle without them simply never calls it
+    sinks: metricsSinks(deps.metrics ?? new ProjectMetrics()),
+    plugins: deps.tracing ? [deps.tracing.plugin] : [],
     ...deps.limits,
     // long ARM operations resume from their heartbeat on another worker, so a short grace is enough
     shutdownGraceTime: '30 seconds',
@@ -111,25 +142,43 @@ export function withRunTokens(activities: AciActivities, callbackSecret: string 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const azure = loadAzureConfig();
+  const dataConverter = dataConverterFromEnv();
+  const janitorSchedule = loadJanitorScheduleConfig();
+  const observability = await startWorkerObservability(loadObservabilityConfig());
   // the runtime shuts the worker down gracefully on these signals; run() then resolves
-  Runtime.install({ logger: new DefaultLogger('INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ ...observability.runtimeOptions, shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // the janitor asks Temporal about the runs that own its groups, through a client (connected on first use)
+  const clientConnection = Connection.lazy({ address: config.temporal.address });
   try {
-    const activities = createActivities({
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.temporal.namespace,
+      dataConverter,
+    });
+    const aciDeps = {
       aci: createAciClientFromConfig(azure),
       defaultResourceGroup: azure.defaultResourceGroup,
       pollIntervalMs: azure.pollIntervalMs,
-    });
+    };
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: withRunTokens(activities, config.callbackSecret),
+      activities: {
+        ...withRunTokens(createActivities(aciDeps), config.callbackSecret),
+        ...createJanitorActivities({ ...aciDeps, client }),
+      },
+      dataConverter,
       limits: config.limits,
+      metrics: observability.metrics,
+      tracing: observability.tracing,
     });
+    if (janitorSchedule) await ensureJanitorSchedule(client, config.temporal.taskQueue, janitorSchedule);
     await worker.run();
   } finally {
-    await connection.close();
+    await Promise.all([connection.close(), clientConnection.close()]);
+    await observability.close();
   }
 }
 

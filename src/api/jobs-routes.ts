@@ -21,10 +21,13 @@ import type { ApiKeys } from '../security/api-keys';
 import { jobSpecSchema } from '../shared/job-spec';
 import type { JobSummary } from '../shared/messages';
 import { ApiError } from './errors';
+import { PageTokens } from './page-tokens';
 
 export interface JobsRoutesOptions extends StartJobOptions {
   client: Client;
   apiKeys: ApiKeys;
+  /** the API's secret (it also signs run tokens); seals the list's page tokens */
+  callbackSecret: string;
 }
 
 const jobIdParams = {
@@ -56,6 +59,7 @@ type InstanceRequest = FastifyRequest<{ Params: { jobId: string; index: number }
 
 export async function registerJobsRoutes(app: FastifyInstance, options: JobsRoutesOptions): Promise<void> {
   const { client, apiKeys } = options;
+  const pageTokens = new PageTokens(options.callbackSecret);
   const tenantOf = (request: FastifyRequest): string => {
     const header = request.headers.authorization ?? '';
     const key = /^Bearer (.+)$/.exec(header)?.[1] ?? String(request.headers['x-api-key'] ?? '');
@@ -103,14 +107,16 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
         pageSize?: number;
         pageToken?: string;
       };
-      return listJobs(client, {
-        tenant: tenantOf(request),
+      const tenant = tenantOf(request);
+      const page = await listJobs(client, {
+        tenant,
         status: query.status,
         startedAfter: query.since ? new Date(query.since) : undefined,
         startedBefore: query.until ? new Date(query.until) : undefined,
         pageSize: query.pageSize,
-        pageToken: query.pageToken,
+        pageToken: pageTokens.open(tenant, query.pageToken),
       });
+      return { ...page, nextPageToken: pageTokens.seal(tenant, page.nextPageToken) };
     },
   );
 

@@ -5,10 +5,18 @@
  */
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { StartJobOptions } from '../client';
 import type { ApiKeys } from '../security/api-keys';
+import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
+import { registerCodecRoutes, type CodecEndpointOptions } from './codec-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
 import { registerRunsRoutes } from './runs-routes';
@@ -18,6 +26,8 @@ export interface ApiServerOptions extends StartJobOptions {
   apiKeys: ApiKeys;
   callbackSecret: string;
   logger?: FastifyServerOptions['logger'];
+  /** the Web UI's codec endpoint, when payloads are encrypted and a codec token is set */
+  codecEndpoint?: CodecEndpointOptions;
 }
 
 /** A job spec is small; a megabyte leaves room for a thousand per-instance parameter sets. */
@@ -30,7 +40,12 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // a malformed URL (400) or an over-long path parameter (414) is refused before routing: same error body
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
+      reply.code(error.statusCode ?? 400).send(errorBody(clientErrorCode(error), error.message)),
   });
+  // a no-op until tracing is started in this process (src/observability/tracing.ts)
+  traceHttpRequests(app);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -78,6 +93,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   await registerJobsRoutes(app, options);
   await registerRunsRoutes(app, options);
+  if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
   return app;
@@ -85,6 +101,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
 function clientErrorCode(error: FastifyError): string {
   if (error.statusCode === 413) return 'BodyTooLarge';
+  if (error.statusCode === 414) return 'UriTooLong';
   if (error.statusCode === 415) return 'UnsupportedMediaType';
   return 'BadRequest';
 }

@@ -18,6 +18,7 @@ import {
   type ProgressReport,
   type RunProgress,
 } from '../shared/messages';
+import { dataConverterFromEnv } from '../security/data-converter';
 import { CONTAINER_ENV } from '../shared/names';
 
 export interface RunReporter {
@@ -104,7 +105,12 @@ async function temporalTransport(env: NodeJS.ProcessEnv): Promise<Transport> {
     );
   }
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: env[CONTAINER_ENV.temporalNamespace] ?? 'default' });
+  // encrypted payloads need the keys in the container too (ACI_BATCH_PAYLOAD_KEYS as a secret env value)
+  const client = new Client({
+    connection,
+    namespace: env[CONTAINER_ENV.temporalNamespace] ?? 'default',
+    dataConverter: dataConverterFromEnv(env),
+  });
   const run = client.workflow.getHandle(runId);
   return {
     progress: (report) => run.signal(progressSignal, report),

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createJanitorActivities } from '../activities/janitor';
 import { buildApiServer } from '../api/server';
 import {
   createAciClient,
@@ -18,6 +19,7 @@ import {
 import type { JobSettings } from '../workflows/inputs';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
 import { ApiKeys } from '../security/api-keys';
+import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../security/data-converter';
 import { createWorker, withRunTokens } from '../worker';
 
 export interface LocalStackOptions {
@@ -38,6 +40,8 @@ export interface LocalStackOptions {
   /** resource group for groups whose spec names none */
   resourceGroup?: string;
   pollIntervalMs?: number;
+  /** payload encryption and the codec endpoint; default from the environment (ACI_BATCH_PAYLOAD_KEYS, ...) */
+  payloadEncryption?: PayloadEncryption;
 }
 
 export interface LocalStack {
@@ -70,9 +74,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           caPem: emulator!.caPem,
         });
 
+    const encryption = options.payloadEncryption ?? loadPayloadEncryption();
+    const dataConverter = dataConverterOf(encryption);
     const connection = await Connection.connect({ address: options.temporalAddress });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: options.namespace });
+    const client = new Client({ connection, namespace: options.namespace, dataConverter });
 
     const callbackSecret = options.callbackSecret ?? randomBytes(32).toString('base64url');
     const apiKeys = options.apiKeys ?? { demo: [randomBytes(24).toString('base64url')] };
@@ -84,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       callbackSecret,
       taskQueue: options.taskQueue,
       settings: jobSettings,
+      codecEndpoint: encryption?.codecEndpoint,
     });
     stops.push(() => api.close());
     const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
@@ -92,16 +99,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
     stops.push(() => nativeConnection.close());
-    const activities = createActivities({
+    const aciDeps = {
       aci,
       defaultResourceGroup: options.resourceGroup ?? options.azure?.defaultResourceGroup ?? 'aci-batch-local',
       pollIntervalMs: options.pollIntervalMs ?? options.azure?.pollIntervalMs ?? 200,
-    });
+    };
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      activities: withRunTokens(activities, callbackSecret),
+      activities: {
+        ...withRunTokens(createActivities(aciDeps), callbackSecret),
+        ...createJanitorActivities({ ...aciDeps, client }),
+      },
+      dataConverter,
       workflowBundle: options.workflowBundle,
     });
     const running = worker.run();

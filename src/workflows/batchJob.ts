@@ -31,6 +31,7 @@ import { instanceCount } from '../shared/job-spec';
 import { jobStatusQuery, type JobStatus, type JobSummary } from '../shared/messages';
 import { runWorkflowId } from '../shared/names';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
+import { runSummary } from '../shared/summaries';
 import { containerRun } from './containerRun';
 import { runWindow } from './fan-out';
 import type { BatchJobInput } from './inputs';
@@ -62,6 +63,8 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
         // a cancelled job waits until each run has removed its group
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         typedSearchAttributes: identity,
+        // how the run reads in the Web UI (metadata only: replay does not compare it)
+        staticSummary: runSummary(spec, spec.jobId, index),
       });
       tracker.recordResult(result);
     } catch (error) {

@@ -1,0 +1,75 @@
+/**
+ * The benchmark's worker runs in a process of its own (worker-process.ts), so that its peak memory and CPU time
+ * are its own and not the emulator's or the load generator's. This is the parent's handle on it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const BENCH_RESOURCE_GROUP = 'aci-batch-bench';
+
+export interface WorkerProcessSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  bundlePath: string;
+  emulatorEndpoint: string;
+  caPem: string;
+  pollIntervalMs: number;
+  maxConcurrentActivityTaskExecutions: number;
+}
+
+export interface WorkerUsage {
+  peakRssBytes: number;
+  cpuSeconds: number;
+}
+
+export type WorkerMessage = { kind: 'ready' } | ({ kind: 'stopped' } & WorkerUsage);
+
+export interface WorkerChild {
+  pid: number | undefined;
+  /** shuts the worker down gracefully and waits for its process to exit; its peak RSS and CPU time */
+  stop(): Promise<WorkerUsage>;
+}
+
+/** `cpuProfileDir`: V8 CPU profiles of the worker's threads are written there when it exits. */
+export async function startWorkerChild(
+  settings: WorkerProcessSettings,
+  cpuProfileDir?: string,
+): Promise<WorkerChild> {
+  const profiling = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+  const child = fork(join(__dirname, 'worker-process.ts'), [], {
+    execArgv: ['--import', 'tsx', ...profiling],
+    env: { ...process.env, BENCH_WORKER: JSON.stringify(settings) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await nextMessage(child, 'ready');
+  return {
+    pid: child.pid,
+    stop: async () => {
+      const stopped = nextMessage(child, 'stopped');
+      child.send('stop');
+      const { peakRssBytes, cpuSeconds } = await stopped;
+      // the main thread's CPU profile is written as the process exits
+      await exited;
+      return { peakRssBytes, cpuSeconds };
+    },
+  };
+}
+
+function nextMessage<K extends WorkerMessage['kind']>(
+  child: ChildProcess,
+  kind: K,
+): Promise<Extract<WorkerMessage, { kind: K }>> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`the bench worker exited (code ${code}) before "${kind}"`));
+    child.once('exit', onExit);
+    child.on('message', function onMessage(message: WorkerMessage) {
+      if (message.kind !== kind) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message as Extract<WorkerMessage, { kind: K }>);
+    });
+  });
+}

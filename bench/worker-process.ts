@@ -1,0 +1,63 @@
+/**
+ * The benchmark's worker process: the project's createWorker and real activities, the ARM client pointed at
+ * the emulator, the workflow bundle the parent built (with the metrics interceptors, as in production).
+ * Settings arrive as JSON in BENCH_WORKER; any IPC message (or the parent going away) shuts it down, and it
+ * answers with its usage.
+ */
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../src/activities';
+import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
+import { createWorker } from '../src/worker';
+import { BENCH_RESOURCE_GROUP, type WorkerMessage, type WorkerProcessSettings } from './worker-child';
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessSettings;
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
+  const connection = await NativeConnection.connect({ address: settings.address });
+  const aci = createAciClient({
+    subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+    credential: emulatorCredential,
+    endpoint: settings.emulatorEndpoint,
+    caPem: settings.caPem,
+  });
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    activities: createActivities({
+      aci,
+      defaultResourceGroup: BENCH_RESOURCE_GROUP,
+      pollIntervalMs: settings.pollIntervalMs,
+    }),
+    workflowBundle: { codePath: settings.bundlePath },
+    limits: { maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions },
+  });
+  const stop = () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  // asked to stop, or the bench is gone (its IPC channel closed)
+  process.once('message', stop).once('disconnect', stop);
+  const running = worker.run();
+  send({ kind: 'ready' });
+  await running;
+  await connection.close();
+  const usage = process.resourceUsage();
+  send({
+    kind: 'stopped',
+    peakRssBytes: usage.maxRSS * 1024,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+  });
+  process.disconnect();
+}
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+main().catch((error: unknown) => {
+  console.error('bench worker:', error);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+/** The worker's end of the `aciBatchMetrics` sink: workflow events recorded in the project's metrics. */
+import type { InjectedSinks } from '@temporalio/worker';
+import type { ProjectMetrics } from './metrics';
+import type { WorkflowMetricsSinks } from './workflow-events';
+
+export function metricsSinks(metrics: ProjectMetrics): InjectedSinks<WorkflowMetricsSinks> {
+  return {
+    aciBatchMetrics: {
+      jobStarted: { fn: (_info, event) => metrics.jobStarted(event) },
+      jobFinished: { fn: (_info, event) => metrics.jobFinished(event) },
+      runStarted: { fn: (_info, event) => metrics.runStarted(event) },
+      runFinished: { fn: (_info, event) => metrics.runFinished(event) },
+      groupDeleted: { fn: (_info, event) => metrics.groupDeleted(event) },
+    },
+  };
+}
