@@ -18,7 +18,11 @@ import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { createActivities } from './activities';
-import { createJanitorActivities, type JanitorActivities } from './activities/janitor';
+import {
+  createJanitorActivities,
+  type JanitorActivities,
+  type JanitorActivityDeps,
+} from './activities/janitor';
 import type { AciActivities } from './activities/types';
 import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
 import { dataConverterFromEnv } from './security/data-converter';
@@ -139,6 +143,14 @@ export function withRunTokens(activities: AciActivities, callbackSecret: string 
   };
 }
 
+/** Every activity a worker serves: the ACI activities (handing out run tokens) and the janitor's. */
+export function createWorkerActivities(
+  deps: JanitorActivityDeps,
+  callbackSecret: string | undefined,
+): AciActivities & JanitorActivities {
+  return { ...withRunTokens(createActivities(deps), callbackSecret), ...createJanitorActivities(deps) };
+}
+
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const azure = loadAzureConfig();
@@ -165,10 +177,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: {
-        ...withRunTokens(createActivities(aciDeps), config.callbackSecret),
-        ...createJanitorActivities({ ...aciDeps, client }),
-      },
+      activities: createWorkerActivities({ ...aciDeps, client }, config.callbackSecret),
       dataConverter,
       limits: config.limits,
       metrics: observability.metrics,

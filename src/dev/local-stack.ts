@@ -6,8 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { createJanitorActivities } from '../activities/janitor';
 import { buildApiServer } from '../api/server';
 import {
   createAciClient,
@@ -20,7 +18,7 @@ import type { JobSettings } from '../workflows/inputs';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
 import { ApiKeys } from '../security/api-keys';
 import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../security/data-converter';
-import { createWorker, withRunTokens } from '../worker';
+import { createWorker, createWorkerActivities } from '../worker';
 
 export interface LocalStackOptions {
   temporalAddress: string;
@@ -108,10 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       connection: nativeConnection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      activities: {
-        ...withRunTokens(createActivities(aciDeps), callbackSecret),
-        ...createJanitorActivities({ ...aciDeps, client }),
-      },
+      activities: createWorkerActivities({ ...aciDeps, client }, callbackSecret),
       dataConverter,
       workflowBundle: options.workflowBundle,
     });

@@ -9,10 +9,11 @@
  *
  * ```ts
  * import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
- * import { fakeCredential, startEmulator } from '../src/emulator';
+ * import { startEmulator } from '../src/emulator';
+ * import { emulatorCredential } from '../src/azure/client';
  *
  * const emulator = await startEmulator({ quotas: { cores: 10 } });
- * const client = new ContainerInstanceManagementClient(fakeCredential, 'sub', emulator.clientOptions());
+ * const client = new ContainerInstanceManagementClient(emulatorCredential, 'sub', emulator.clientOptions());
  * await client.containerGroups.beginCreateOrUpdateAndWait('rg', 'job-1', group, { updateIntervalInMs: 20 });
  * emulator.faults.add({ kind: 'throttle', operation: 'get', retryAfterSeconds: 1, times: 2 });
  * emulator.groups();            // snapshot: states, exit codes, pids, 127.0.0.x addresses
@@ -34,7 +35,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { TokenCredential } from '@azure/core-auth';
 import { ContainerGroupEngine, type GroupSnapshot } from './engine';
 import { FaultInjector } from './faults';
 import { resolveOptions, type EmulatorOptions } from './options';
@@ -70,10 +70,6 @@ export interface Emulator {
 }
 
 /** A credential the emulator accepts (it ignores tokens); the SDK needs one to send requests at all. */
-export const fakeCredential: TokenCredential = {
-  getToken: async () => ({ token: 'fake', expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveOptions(options);
   const tls = await generateTls();

@@ -1,7 +1,8 @@
 /** Shared helpers of the emulator tests: an SDK client on the emulator, group definitions, raw HTTPS calls. */
 import { request } from 'node:https';
 import { ContainerInstanceManagementClient, type ContainerGroup } from '@azure/arm-containerinstance';
-import { fakeCredential, type Emulator } from '../../src/emulator';
+import { emulatorCredential } from '../../src/azure/client';
+import type { Emulator } from '../../src/emulator';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000aa';
 export const RG = 'rg-emulator';
@@ -9,7 +10,7 @@ export const RG = 'rg-emulator';
 export const FAST = { updateIntervalInMs: 20 } as const;
 
 export function sdkClient(emulator: Emulator, maxRetries = 3): ContainerInstanceManagementClient {
-  return new ContainerInstanceManagementClient(fakeCredential, SUBSCRIPTION, {
+  return new ContainerInstanceManagementClient(emulatorCredential, SUBSCRIPTION, {
     ...emulator.clientOptions(),
     retryOptions: { maxRetries, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
   });

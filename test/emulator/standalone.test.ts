@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { fakeCredential } from '../../src/emulator';
+import { emulatorCredential } from '../../src/azure/client';
 import { PROJECT_ROOT } from '../../src/emulator/images';
 import { FAST, RG, RUN_FOREVER, SUBSCRIPTION, isAlive, nodeGroup, waitFor } from './helpers';
 
@@ -28,7 +28,7 @@ describe('npm run emulator', () => {
         15_000,
       );
       expect(output).toContain(`ACI_EMULATOR_CA_FILE=${caFile}`);
-      const client = new ContainerInstanceManagementClient(fakeCredential, SUBSCRIPTION, {
+      const client = new ContainerInstanceManagementClient(emulatorCredential, SUBSCRIPTION, {
         endpoint,
         tlsOptions: { ca: readFileSync(caFile, 'utf8') },
       });
