@@ -3,14 +3,13 @@
  * `toAciFailure`, cancellation honoured (the activity's cancellation signal is handed to every SDK call).
  */
 import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { isRestError } from '@azure/core-rest-pipeline';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildContainerGroup, secretValues, validateCreateInput } from '../azure/container-group';
-import { toAciFailure, type FailureContext } from '../azure/errors';
 import { AciFailureType } from '../azure/failure-types';
 import { isProvisioning, missingGroupState, toContainerGroupState } from '../azure/state';
 import { CONTAINER_NAME, TAGS } from '../shared/names';
+import { ignoreNotFound, signal, withFailures } from './arm-calls';
 import { heartbeatOf, resumeOperation, resumeOrRun, runOperation, type BeginOptions } from './lro';
 import type { AciActivities, ContainerGroupRef, CreateContainerGroupInput } from './types';
 
@@ -129,30 +128,6 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
       return logs?.content ?? '';
     },
   };
-}
-
-function signal(): AbortSignal {
-  return Context.current().cancellationSignal;
-}
-
-/** Runs an SDK call; a cancelled activity rethrows its cancellation, anything else becomes a typed failure. */
-async function withFailures<T>(context: FailureContext, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (signal().aborted) throw signal().reason ?? error;
-    throw toAciFailure(error, context);
-  }
-}
-
-/** A 404 (the group or its resource group is gone) becomes undefined. */
-async function ignoreNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
-    throw error;
-  }
 }
 
 function requireResourceGroup(ref: ContainerGroupRef): ContainerGroupRef {

@@ -5,13 +5,11 @@
  * deleted.
  */
 import { getContinuationToken, type ContainerGroup } from '@azure/arm-containerinstance';
-import { isRestError } from '@azure/core-rest-pipeline';
-import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { toAciFailure } from '../azure/errors';
 import { toContainerGroupState } from '../azure/state';
 import { MANAGED_BY_VALUE, TAGS } from '../shared/names';
 import { createContainerGroupActivities, type AciActivityDeps } from './aci';
+import { ignoreNotFound, signal, withFailures } from './arm-calls';
 import type { ContainerGroupRef, GroupState } from './types';
 
 export interface JanitorActivityDeps extends AciActivityDeps {
@@ -65,7 +63,6 @@ const CONCURRENCY = 8;
 
 export function createJanitorActivities(deps: JanitorActivityDeps): JanitorActivities {
   const groups = deps.aci.containerGroups;
-  const signal = () => Context.current().cancellationSignal;
   const find = (ref: ContainerGroupRef) =>
     ignoreNotFound(() => groups.get(ref.resourceGroup, ref.name, { abortSignal: signal() }));
 
@@ -77,7 +74,9 @@ export function createJanitorActivities(deps: JanitorActivityDeps): JanitorActiv
         : groups.list({ abortSignal: signal() }).byPage(settings);
       const operation = { operation: 'list container groups' };
       // a resource group that does not exist holds no groups
-      const page = await classified(operation, () => ignoreNotFound(async () => (await pages.next()).value));
+      const page = await withFailures(operation, () =>
+        ignoreNotFound(async () => (await pages.next()).value),
+      );
       if (!page) return { groups: [] };
       return {
         groups: page.filter(isManaged).map(managedGroupOf),
@@ -92,7 +91,7 @@ export function createJanitorActivities(deps: JanitorActivityDeps): JanitorActiv
 
     async inspectContainerGroups(managed) {
       return mapConcurrently(managed, async (ref): Promise<GroupCondition> => {
-        const group = await classified({ operation: 'get container group', group: ref }, () => find(ref));
+        const group = await withFailures({ operation: 'get container group', group: ref }, () => find(ref));
         if (!group) return { ...refOf(ref), exists: false, atRest: false };
         const state = toContainerGroupState(ref, group);
         return {
@@ -106,7 +105,7 @@ export function createJanitorActivities(deps: JanitorActivityDeps): JanitorActiv
 
     async deleteManagedContainerGroup(managed) {
       const ref = refOf(managed);
-      const group = await classified({ operation: 'get container group', group: ref }, () => find(ref));
+      const group = await withFailures({ operation: 'get container group', group: ref }, () => find(ref));
       if (!group) return 'gone';
       // the name may have been reused since the listing: delete only what is still this run's group
       if (!isManaged(group) || group.tags?.[TAGS.workflowId] !== managed.ownerWorkflowId) return 'notOurs';
@@ -147,28 +146,6 @@ function refOf(group: ContainerGroupRef): ContainerGroupRef {
 /** The resource group segment of an ARM id: /subscriptions/<s>/resourceGroups/<rg>/providers/... */
 function resourceGroupOf(armId: string): string {
   return /\/resourceGroups\/([^/]+)\//i.exec(armId)?.[1] ?? '';
-}
-
-async function classified<T>(
-  context: { operation: string; group?: ContainerGroupRef },
-  call: () => Promise<T>,
-) {
-  try {
-    return await call();
-  } catch (error) {
-    const signal = Context.current().cancellationSignal;
-    if (signal.aborted) throw signal.reason ?? error;
-    throw toAciFailure(error, context);
-  }
-}
-
-async function ignoreNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
-    throw error;
-  }
 }
 
 /** `map` with at most CONCURRENCY calls in flight; results in input order. */
