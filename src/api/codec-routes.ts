@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bearerToken } from './bearer';
 import { ApiError } from './errors';
 
 export interface CodecEndpointOptions {
@@ -71,7 +72,7 @@ export async function registerCodecRoutes(
         .send();
 
     const authorise = async (request: FastifyRequest) => {
-      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const token = bearerToken(request);
       if (!token || !timingSafeEqual(digest(token), expected)) {
         throw new ApiError(
           401,

@@ -20,6 +20,7 @@ import { runProgressQuery } from '../shared/messages';
 import type { ApiKeys } from '../security/api-keys';
 import { jobSpecSchema } from '../shared/job-spec';
 import type { JobSummary } from '../shared/messages';
+import { bearerToken } from './bearer';
 import { ApiError } from './errors';
 import { PageTokens } from './page-tokens';
 
@@ -61,8 +62,7 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
   const { client, apiKeys } = options;
   const pageTokens = new PageTokens(options.callbackSecret);
   const tenantOf = (request: FastifyRequest): string => {
-    const header = request.headers.authorization ?? '';
-    const key = /^Bearer (.+)$/.exec(header)?.[1] ?? String(request.headers['x-api-key'] ?? '');
+    const key = bearerToken(request) || String(request.headers['x-api-key'] ?? '');
     const tenant = key ? apiKeys.tenantOf(key) : undefined;
     if (!tenant) {
       throw new ApiError(401, 'InvalidApiKey', 'Send your tenant API key as "Authorization: Bearer <key>".');

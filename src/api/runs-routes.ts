@@ -14,6 +14,7 @@ import {
   type CompletionReport,
   type ProgressReport,
 } from '../shared/messages';
+import { bearerToken } from './bearer';
 import { ApiError } from './errors';
 import { verifyRunToken } from '../security/run-tokens';
 
@@ -64,7 +65,7 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
   /** Checks the token, then that the run exists and is still open; returns its handle. */
   async function openRun(request: RunRequest) {
     const { runId } = request.params;
-    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const token = bearerToken(request);
     if (!verifyRunToken(callbackSecret, runId, token)) {
       throw new ApiError(401, 'InvalidRunToken', 'The run token is missing or is not the token of this run.');
     }
