@@ -251,7 +251,9 @@ export class JobSpecError extends Error {
 /** Validates a job spec; throws JobSpecError listing every problem as "field: what to do". */
 export function parseJobSpec(input: unknown): JobSpec {
   const result = jobSpecSchema.safeParse(input);
-  if (result.success) return result.data;
+  // the spec travels as JSON (workflow input, HTTP): return its JSON form, so -0 is already 0 and
+  // parsing what this returns, before or after a round trip, gives the same spec
+  if (result.success) return JSON.parse(JSON.stringify(result.data)) as JobSpec;
   const problems = result.error.issues.map((issue) => ({
     path: issue.path.length ? issue.path.map(String).join('.') : '(spec)',
     message: describeIssue(issue),
