@@ -4,7 +4,7 @@
  * SDK client and container group body as the activities, with the same concurrency, against the same emulator.
  */
 import { validateCreateInput, buildContainerGroup } from '../src/azure/container-group';
-import { preciseNow } from '../src/emulator/time';
+import { preciseNow } from '../dev/emulator/time';
 import { parseJobSpec } from '../src/shared/job-spec';
 import { containerGroupName, runWorkflowId } from '../src/shared/names';
 import { containerEnv } from '../src/workflows/container-contract';

@@ -4,8 +4,8 @@
  * Temporal run, a resolved promise for the baseline. The container processes themselves only sleep until
  * their group is deleted, so both sides see exactly the same containers.
  */
-import type { Emulator, ImageMap } from '../src/emulator';
-import { preciseNow } from '../src/emulator/time';
+import type { Emulator, ImageMap } from '../dev/emulator';
+import { preciseNow } from '../dev/emulator/time';
 
 export const BENCH_IMAGE = 'bench/sleep:1';
 export const BENCH_IMAGES: ImageMap = { 'bench/sleep:*': { command: ['sleep'] } };

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startJob } from '../src/client';
-import { preciseNow } from '../src/emulator/time';
+import { preciseNow } from '../dev/emulator/time';
 import type { JobSpecInput } from '../src/shared/job-spec';
 import { completionSignal, type JobSummary } from '../src/shared/messages';
 import { containerGroupName, runWorkflowId } from '../src/shared/names';

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger } from '@temporalio/worker';
-import { preciseNow } from '../src/emulator/time';
+import { preciseNow } from '../dev/emulator/time';
 import { bundleWorkflows } from '../src/observability/workflow-bundle';
 import { summarizeCpuProfiles } from './cpu-profile';
 import { parsePlan, type BenchPlan, type ProfilePlan } from './options';

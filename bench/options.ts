@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LatencyProfile } from '../src/emulator';
-import { LATENCY_PROFILES } from '../src/emulator';
-import { PROJECT_ROOT } from '../src/dev/temporal-tools';
+import type { LatencyProfile } from '../dev/emulator';
+import { LATENCY_PROFILES } from '../dev/emulator';
+import { PROJECT_ROOT } from '../dev/temporal-tools';
 
 export type ProfileName = 'zero' | 'realistic';
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { Client } from '@temporalio/client';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
-import { startEmulator, type Emulator } from '../src/emulator';
+import { startEmulator, type Emulator } from '../dev/emulator';
 import { BENCH_IMAGES, ContainerDriver } from './containers';
 import type { BenchPlan, ProfilePlan } from './options';
 import type { BenchTemporal } from './temporal';

@@ -1,5 +1,5 @@
 /** The emulator's request log, indexed by container group: when the first (or last) request of a kind arrived. */
-import type { Emulator, RequestLogEntry } from '../src/emulator';
+import type { Emulator, RequestLogEntry } from '../dev/emulator';
 
 /** The first request with this method per group (names lower-cased, as the emulator compares them). */
 export function firstRequests(emulator: Emulator, method: 'PUT' | 'DELETE'): Map<string, RequestLogEntry> {

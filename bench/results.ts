@@ -1,5 +1,5 @@
 /** The benchmark's results, as written to results.json, and the targets checked against them. */
-import type { LatencyProfile } from '../src/emulator';
+import type { LatencyProfile } from '../dev/emulator';
 import type { ThreadProfile } from './cpu-profile';
 import type { BenchPlan, ProfileName } from './options';
 import type { FanOutResult } from './scenarios/fan-out';

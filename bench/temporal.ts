@@ -12,7 +12,7 @@ import {
   ensureNamespaceAndSearchAttributes,
   isTemporalReachable,
   startDevServer,
-} from '../src/dev/temporal-server';
+} from '../dev/temporal-server';
 import { freePort } from '../test/helpers/ports';
 
 export interface BenchTemporal {

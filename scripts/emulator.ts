@@ -5,8 +5,8 @@
  * Other settings: ACI_EMULATOR_IMAGES, ACI_EMULATOR_FAULTS, ACI_EMULATOR_LATENCY (see src/emulator/index.ts).
  */
 import { join, resolve } from 'node:path';
-import { startEmulator } from '../src/emulator';
-import { PROJECT_ROOT } from '../src/emulator/images';
+import { startEmulator } from '../dev/emulator';
+import { PROJECT_ROOT } from '../dev/emulator/images';
 
 async function main(): Promise<void> {
   const port = Number(process.env.ACI_EMULATOR_PORT || 0);

@@ -9,8 +9,8 @@ import {
   ensureNamespaceAndSearchAttributes,
   isTemporalReachable,
   startDevServer,
-} from '../src/dev/temporal-server';
-import { PROJECT_ROOT } from '../src/dev/temporal-tools';
+} from '../dev/temporal-server';
+import { PROJECT_ROOT } from '../dev/temporal-tools';
 
 async function main(): Promise<void> {
   const config = loadTemporalConfig();

@@ -28,7 +28,7 @@ import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-sche
 import { dataConverterFromEnv } from './security/data-converter';
 import { issueRunToken } from './security/run-tokens';
 import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
-import { AciFailureType } from './azure/failure-types';
+import { AciFailureType } from './shared/failures';
 import { loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
 import { loadObservabilityConfig } from './observability/config';
 import { ProjectMetrics } from './observability/metrics';

@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { DEFAULT_NAMESPACE } from '../src/config';
-import { serverExecutable, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../src/dev/temporal-tools';
+import { serverExecutable, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../dev/temporal-tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 interface SharedServers {

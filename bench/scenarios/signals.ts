@@ -4,7 +4,7 @@
  * request its last signal causes (signals are handled in order, so by then all were). Across runs: one
  * completion signal to each of M waiting runs, from the first send to the last delete request.
  */
-import { preciseNow } from '../../src/emulator/time';
+import { preciseNow } from '../../dev/emulator/time';
 import { progressSignal, runProgressQuery } from '../../src/shared/messages';
 import { runWorkflowId } from '../../src/shared/names';
 import { benchJobId, BENCH_TENANT, groupNames, runJob, sendCompletion } from '../jobs';

@@ -2,7 +2,7 @@
  * Throughput: many jobs at once, every container reporting as soon as it runs; container runs completed per
  * second, and the CPU time each run cost by process (what bounds the rate on a given machine).
  */
-import { preciseNow } from '../../src/emulator/time';
+import { preciseNow } from '../../dev/emulator/time';
 import { perRunMs, withCpu, type CpuByProcess } from '../cpu-usage';
 import { benchJobId, runJob } from '../jobs';
 import type { ProfileStack } from '../profile-stack';

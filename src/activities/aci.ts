@@ -6,7 +6,7 @@ import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/a
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildContainerGroup, secretValues, validateCreateInput } from '../azure/container-group';
-import { AciFailureType } from '../azure/failure-types';
+import { AciFailureType } from '../shared/failures';
 import { isProvisioning, missingGroupState, toContainerGroupState } from '../azure/state';
 import { CONTAINER_NAME, TAGS } from '../shared/names';
 import { ignoreNotFound, signal, withFailures } from './arm-calls';

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { AciFailureType } from '../azure/failure-types';
+import { AciFailureType } from '../shared/failures';
 import type { AciActivities, ContainerEndpointInput, ContainerProgress } from './types';
 
 /** One try; the retry policy makes the next. Short, since a listening container answers at once. */

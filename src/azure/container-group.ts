@@ -16,7 +16,7 @@ import {
   type JobSpec,
 } from '../shared/job-spec';
 import { CONTAINER_NAME, MANAGED_BY_VALUE, TAGS } from '../shared/names';
-import { AciFailureType } from './failure-types';
+import { AciFailureType } from '../shared/failures';
 
 /** ACI container group names: 1-63 lowercase letters, digits and hyphens, starting and ending alphanumeric. */
 const GROUP_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -10,7 +10,7 @@
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ContainerGroupRef } from '../activities/types';
-import { AciFailureType, RETRYABLE_FAILURE_TYPES } from './failure-types';
+import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 import { retryAfterMs } from './retry-after';
 
 /** Wait after a 429 that carries no Retry-After (the SDK does not retry those itself). */

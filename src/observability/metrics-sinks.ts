@@ -1,7 +1,7 @@
 /** The worker's end of the `aciBatchMetrics` sink: workflow events recorded in the project's metrics. */
 import type { InjectedSinks } from '@temporalio/worker';
 import type { ProjectMetrics } from './metrics';
-import type { WorkflowMetricsSinks } from './workflow-events';
+import type { WorkflowMetricsSinks } from '../shared/workflow-metrics';
 
 export function metricsSinks(metrics: ProjectMetrics): InjectedSinks<WorkflowMetricsSinks> {
   return {

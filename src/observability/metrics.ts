@@ -4,7 +4,7 @@
  * report to its group's deletion. Recorded on the worker from the workflow interceptors' sink.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { GroupDeleted, JobFinished, RunFinished, TenantEvent } from './workflow-events';
+import type { GroupDeleted, JobFinished, RunFinished, TenantEvent } from '../shared/workflow-metrics';
 
 export class ProjectMetrics {
   readonly registry = new Registry();

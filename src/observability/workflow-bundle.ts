@@ -9,7 +9,9 @@ import type { Logger } from '@temporalio/common';
 import type { Tracing } from './tracing';
 
 // no extension: webpack picks .ts (tsx, vitest) or .js (the build), and vitest's require.resolve would not
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [join(__dirname, 'workflow-interceptors')];
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [
+  join(__dirname, '..', 'workflows', 'interceptors'),
+];
 
 /** Bundles src/workflows with the project's interceptors (and OpenTelemetry's, with tracing); returns the code. */
 export async function bundleWorkflows(options: { tracing?: Tracing; logger?: Logger } = {}): Promise<string> {

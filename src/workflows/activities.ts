@@ -4,7 +4,7 @@
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { AciActivities } from '../activities/types';
-import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../azure/failure-types';
+import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 
 const NON_RETRYABLE_TYPES = Object.values(AciFailureType).filter(
   (type) => !RETRYABLE_FAILURE_TYPES.includes(type),

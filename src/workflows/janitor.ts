@@ -9,7 +9,7 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { JanitorActivities, ManagedGroup, OwnerStatus } from '../activities/janitor';
-import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../azure/failure-types';
+import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 import { runWindow } from './fan-out';
 import { DEFAULT_STOPPED_RETENTION, judgeGroup, type DeleteReason } from './janitor-policy';
 

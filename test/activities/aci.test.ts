@@ -18,8 +18,8 @@ import type {
 } from '../../src/activities/types';
 import { createAciClient, emulatorCredential } from '../../src/azure/client';
 import { QUOTA_RETRY_DELAY_MS, DEFAULT_THROTTLE_DELAY_MS } from '../../src/azure/errors';
-import { AciFailureType } from '../../src/azure/failure-types';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { AciFailureType } from '../../src/shared/failures';
+import { startEmulator, type Emulator } from '../../dev/emulator';
 import { parseJobSpec, type JobSpecInput } from '../../src/shared/job-spec';
 import { containerGroupName, runWorkflowId } from '../../src/shared/names';
 import { activityEnv } from './activity-env';

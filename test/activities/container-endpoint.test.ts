@@ -7,7 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { activityEnv } from './activity-env';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createContainerEndpointActivities } from '../../src/activities/container-endpoint';
-import { AciFailureType } from '../../src/azure/failure-types';
+import { AciFailureType } from '../../src/shared/failures';
 
 interface Received {
   method: string;

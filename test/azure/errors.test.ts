@@ -20,7 +20,7 @@ import {
   redact,
   toAciFailure,
 } from '../../src/azure/errors';
-import { AciFailureType } from '../../src/azure/failure-types';
+import { AciFailureType } from '../../src/shared/failures';
 import { retryAfterCapPolicy, retryAfterMs } from '../../src/azure/retry-after';
 
 interface CannedResponse {

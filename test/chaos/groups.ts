@@ -2,7 +2,7 @@
  * What the ACI emulator saw, for the chaos assertions: how often each container group was created, which
  * groups are left, and when containers exited compared with when the workflow acted on it.
  */
-import type { Emulator, GroupSnapshot, HttpOperation } from '../../src/emulator';
+import type { Emulator, GroupSnapshot, HttpOperation } from '../../dev/emulator';
 import type { JobSummary } from '../../src/shared/messages';
 
 /** The clock of the emulator's request log (epoch ms, high resolution). */

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { StartedJob } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
-import type { Emulator, EmulatorOptions } from '../../src/emulator';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
+import type { Emulator, EmulatorOptions } from '../../dev/emulator';
 import type { JobSummary } from '../../src/shared/messages';
 import { expect, inject } from 'vitest';
 import { workflowBundle } from '../helpers/temporal';

@@ -3,7 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Emulator } from '../../src/emulator';
+import type { Emulator } from '../../dev/emulator';
 import { WORKER_READY_LINE, WORKFLOW_BUNDLE_ENV } from './worker-process';
 
 const REPO_ROOT = join(__dirname, '..', '..');

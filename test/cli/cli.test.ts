@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JobListItem, TenantCost } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import type { JobStatus, JobSummary } from '../../src/shared/messages';
 import { containerGroupName } from '../../src/shared/names';
 import { freePort } from '../helpers/ports';

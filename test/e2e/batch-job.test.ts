@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJob } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import type { JobSummary } from '../../src/shared/messages';
 import { workflowBundle } from '../helpers/temporal';

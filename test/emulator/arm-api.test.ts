@@ -3,7 +3,7 @@
  * through raw HTTPS where the SDK hides the wire.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { startEmulator, type Emulator } from '../../dev/emulator';
 import {
   FAST,
   RG,

@@ -3,7 +3,7 @@
  * transparently, or surfacing as a RestError / a failed long-running operation.
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { startEmulator, type Emulator } from '../../dev/emulator';
 import { FAST, RG, RUN_FOREVER, armRequest, groupPath, nodeGroup, rejectionOf, sdkClient } from './helpers';
 
 describe('ACI emulator: faults, quotas, budgets', () => {

@@ -2,7 +2,7 @@
 import { request } from 'node:https';
 import { ContainerInstanceManagementClient, type ContainerGroup } from '@azure/arm-containerinstance';
 import { emulatorCredential } from '../../src/azure/client';
-import type { Emulator } from '../../src/emulator';
+import type { Emulator } from '../../dev/emulator';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000aa';
 export const RG = 'rg-emulator';

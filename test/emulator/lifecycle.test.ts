@@ -3,7 +3,7 @@
  * logs, ports on the group's loopback address, environment variables.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { startEmulator, type Emulator } from '../../dev/emulator';
 import {
   FAST,
   RG,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { emulatorCredential } from '../../src/azure/client';
-import { PROJECT_ROOT } from '../../src/emulator/images';
+import { PROJECT_ROOT } from '../../dev/emulator/images';
 import { FAST, RG, RUN_FOREVER, SUBSCRIPTION, isAlive, nodeGroup, waitFor } from './helpers';
 
 describe('npm run emulator', () => {

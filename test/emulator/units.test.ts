@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { ContainerLog } from '../../src/emulator/container-log';
-import { FaultInjector } from '../../src/emulator/faults';
-import { DEFAULT_IMAGES_FILE, PROJECT_ROOT, loadImageMap, resolveImage } from '../../src/emulator/images';
-import { LoopbackPool } from '../../src/emulator/ip-pool';
-import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../src/emulator/rate-limits';
-import { formatSeconds, formatTicks } from '../../src/emulator/time';
+import { ContainerLog } from '../../dev/emulator/container-log';
+import { FaultInjector } from '../../dev/emulator/faults';
+import { DEFAULT_IMAGES_FILE, PROJECT_ROOT, loadImageMap, resolveImage } from '../../dev/emulator/images';
+import { LoopbackPool } from '../../dev/emulator/ip-pool';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../dev/emulator/rate-limits';
+import { formatSeconds, formatTicks } from '../../dev/emulator/time';
 
 describe('ContainerLog', () => {
   it('splits chunks into lines per stream, keeps the time each line began, and flushes partial lines', () => {

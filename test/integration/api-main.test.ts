@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { PROJECT_ROOT } from '../../src/dev/temporal-tools';
+import { PROJECT_ROOT } from '../../dev/temporal-tools';
 import { parseJobSpec } from '../../src/shared/job-spec';
 import { jobDetails, jobSummary } from '../../src/shared/summaries';
 import { JOB_ID, JOB_STATUS, TENANT } from '../../src/shared/search-attributes';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { issueRunToken } from '../../src/security/run-tokens';
 import { runWorkflowId } from '../../src/shared/names';
 import { workflowBundle } from '../helpers/temporal';

@@ -23,7 +23,7 @@ import {
   loadTemporalConfig,
   TEMPORAL_ENV_VARS,
 } from '../../src/config';
-import { ensureTool, PROJECT_ROOT, TEMPORAL_CLI } from '../../src/dev/temporal-tools';
+import { ensureTool, PROJECT_ROOT, TEMPORAL_CLI } from '../../dev/temporal-tools';
 import { loadJanitorScheduleConfig } from '../../src/janitor-schedule';
 import { OBSERVABILITY_ENV_VARS } from '../../src/observability/config';
 import { loadPayloadEncryption } from '../../src/security/data-converter';

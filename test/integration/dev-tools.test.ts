@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, serverExecutable } from '../../src/dev/temporal-tools';
+import { PROJECT_ROOT, serverExecutable } from '../../dev/temporal-tools';
 import { freePort } from '../helpers/ports';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
 import { startJob } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { ensureJanitorSchedule } from '../../src/janitor-schedule';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import { containerGroupName, MANAGED_BY_VALUE, runWorkflowId, TAGS } from '../../src/shared/names';

@@ -20,7 +20,7 @@ import { createActivities } from '../../src/activities';
 import { buildApiServer } from '../../src/api/server';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { startEmulator, type Emulator } from '../../dev/emulator';
 import { loadObservabilityConfig } from '../../src/observability/config';
 import { metricsSinks } from '../../src/observability/metrics-sinks';
 import { startTracing, type Tracing } from '../../src/observability/tracing';

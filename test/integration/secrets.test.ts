@@ -20,7 +20,7 @@ import { buildApiServer } from '../../src/api/server';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
 import { getJobHandle, getRunResult, startJob } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
-import { startLocalStack, type LocalStack } from '../../src/dev/local-stack';
+import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { ApiKeys } from '../../src/security/api-keys';
 import { dataConverterOf, type PayloadEncryption } from '../../src/security/data-converter';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../src/security/payload-codec';

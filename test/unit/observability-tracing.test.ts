@@ -10,7 +10,7 @@ import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateTls } from '../../src/emulator/tls';
+import { generateTls } from '../../dev/emulator/tls';
 import { traceHttpRequests } from '../../src/observability/http-tracing';
 import { startTracing, type Tracing } from '../../src/observability/tracing';
 

@@ -2,7 +2,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AciFailureType } from '../../src/azure/failure-types';
+import { AciFailureType } from '../../src/shared/failures';
 import {
   completionSignal,
   progressSignal,

@@ -12,7 +12,7 @@ import type {
   ContainerGroupState,
   CreateContainerGroupInput,
 } from '../../src/activities/types';
-import { AciFailureType } from '../../src/azure/failure-types';
+import { AciFailureType } from '../../src/shared/failures';
 import type { CompletionReport } from '../../src/shared/messages';
 
 export type ContainerScript =

@@ -4,8 +4,8 @@
  * right, each group is created once, and every fault rule fired.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../../src/dev/local-stack';
-import type { FaultSpec } from '../../../src/emulator';
+import type { LocalStack } from '../../../dev/local-stack';
+import type { FaultSpec } from '../../../dev/emulator';
 import { sampleJobSpec, submitJobs, succeeded, uniqueJobId, type ChaosJob } from '../jobs';
 import { concludeScenario, startChaosStack } from '../scenario-kit';
 import { describeCounts, type ChaosTally } from '../tally';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRunResult, startJob } from '../../../src/client';
-import type { LocalStack } from '../../../src/dev/local-stack';
+import type { LocalStack } from '../../../dev/local-stack';
 import { issueRunToken } from '../../../src/security/run-tokens';
 import type { CompletionReport, RunProgress } from '../../../src/shared/messages';
 import {

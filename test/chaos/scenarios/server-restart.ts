@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { DEFAULT_NAMESPACE } from '../../../src/config';
-import type { LocalStack } from '../../../src/dev/local-stack';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../../src/dev/temporal-server';
+import type { LocalStack } from '../../../dev/local-stack';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../../dev/temporal-server';
 import { freePort } from '../../helpers/ports';
 import {
   runProgress,

@@ -4,7 +4,7 @@
  * the failure policy applies (restart, then the exhausted action: delete, or stop and keep the group).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../../src/dev/local-stack';
+import type { LocalStack } from '../../../dev/local-stack';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { EXIT_REPORT_GRACE_MS } from '../../../src/workflows/attempt-wait';
 import { sampleJobSpec, submitJobs, uniqueJobId, type ChaosJob, type ExpectedRun } from '../jobs';

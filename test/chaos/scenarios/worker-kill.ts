@@ -11,7 +11,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_NAMESPACE } from '../../../src/config';
-import { startEmulator, type Emulator } from '../../../src/emulator';
+import { startEmulator, type Emulator } from '../../../dev/emulator';
 import type { RunProgress } from '../../../src/shared/messages';
 import type { JobSettings } from '../../../src/workflows/inputs';
 import { workflowBundle } from '../../helpers/temporal';

@@ -9,8 +9,8 @@
  *
  * ```ts
  * import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
- * import { startEmulator } from '../src/emulator';
- * import { emulatorCredential } from '../src/azure/client';
+ * import { startEmulator } from '../../src/src/emulator';
+ * import { emulatorCredential } from '../../src/src/azure/client';
  *
  * const emulator = await startEmulator({ quotas: { cores: 10 } });
  * const client = new ContainerInstanceManagementClient(emulatorCredential, 'sub', emulator.clientOptions());

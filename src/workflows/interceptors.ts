@@ -20,8 +20,8 @@ import {
 } from '@temporalio/workflow';
 import type { AciActivities } from '../activities/types';
 import { completionSignal, type JobSummary, type RunResult } from '../shared/messages';
-import type { BatchJobInput, ContainerRunInput } from '../workflows/inputs';
-import type { WorkflowMetricsSinks } from './workflow-events';
+import type { BatchJobInput, ContainerRunInput } from './inputs';
+import type { WorkflowMetricsSinks } from '../shared/workflow-metrics';
 
 const { aciBatchMetrics } = proxySinks<WorkflowMetricsSinks>();
 const DELETE_ACTIVITY: keyof AciActivities = 'deleteContainerGroup';

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
-export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+export const PROJECT_ROOT = resolve(__dirname, '..');
 export const TOOLS_DIR = process.env.ACI_BATCH_TOOLS_DIR ?? join(PROJECT_ROOT, '.tools');
 
 interface ToolDefinition {

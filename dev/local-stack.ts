@@ -6,19 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { buildApiServer } from '../api/server';
+import { buildApiServer } from '../src/api/server';
 import {
   createAciClient,
   createAciClientFromConfig,
   EMULATOR_SUBSCRIPTION_ID,
   emulatorCredential,
   type AzureConfig,
-} from '../azure/client';
-import type { JobSettings } from '../workflows/inputs';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
-import { ApiKeys } from '../security/api-keys';
-import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../security/data-converter';
-import { createWorker, createWorkerActivities } from '../worker';
+} from '../src/azure/client';
+import type { JobSettings } from '../src/workflows/inputs';
+import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
+import { ApiKeys } from '../src/security/api-keys';
+import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../src/security/data-converter';
+import { createWorker, createWorkerActivities } from '../src/worker';
 
 export interface LocalStackOptions {
   temporalAddress: string;

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadAzureConfig, type AzureConfig } from '../azure/client';
-import { createProgressView } from '../cli/progress-view';
-import { loadTemporalConfig } from '../config';
-import type { JobSpecInput } from '../shared/job-spec';
-import type { JobStatus, JobSummary } from '../shared/messages';
-import { jobWorkflowId } from '../shared/names';
+import { loadAzureConfig, type AzureConfig } from '../src/azure/client';
+import { createProgressView } from '../src/cli/progress-view';
+import { loadTemporalConfig } from '../src/config';
+import type { JobSpecInput } from '../src/shared/job-spec';
+import type { JobStatus, JobSummary } from '../src/shared/messages';
+import { jobWorkflowId } from '../src/shared/names';
 import { startLocalStack, type LocalStack } from './local-stack';
 import {
   ensureNamespaceAndSearchAttributes,
