@@ -20,14 +20,25 @@ describe('npm run emulator', () => {
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': it comes after the child's stdout and stderr have been read to the end
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    /** A whole line `  NAME=value` of the output (undefined until its newline has arrived). */
+    const setting = (name: string) => new RegExp(`^\\s*${name}=(.*?)\\r?\\n`, 'm').exec(output)?.[1];
     try {
-      const endpoint = await waitFor(
-        'the endpoint line',
-        () => /ACI_EMULATOR_ENDPOINT=(\S+)/.exec(output)?.[1],
+      // stdout arrives in chunks that may split anywhere: wait for every line checked below
+      const { endpoint, ca } = await waitFor(
+        'the endpoint and CA lines',
+        () => {
+          const endpoint = setting('ACI_EMULATOR_ENDPOINT');
+          const ca = setting('ACI_EMULATOR_CA_FILE');
+          return endpoint !== undefined && ca !== undefined && { endpoint, ca };
+        },
         15_000,
-      );
-      expect(output).toContain(`ACI_EMULATOR_CA_FILE=${caFile}`);
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the emulator printed:\n${output}`);
+      });
+      expect(endpoint).toMatch(/^https:\/\/\S+$/);
+      expect(ca).toBe(caFile);
       const client = new ContainerInstanceManagementClient(emulatorCredential, SUBSCRIPTION, {
         endpoint,
         tlsOptions: { ca: readFileSync(caFile, 'utf8') },
