@@ -3,12 +3,10 @@
  * poll it to the end, read the state once the container reports, delete and poll it), through the same Azure
  * SDK client and container group body as the activities, with the same concurrency, against the same emulator.
  */
-import { validateCreateInput, buildContainerGroup } from '../src/azure/container-group';
+import { buildContainerGroup, prepareCreateRequest } from '../src/azure/container-group';
 import { preciseNow } from '../dev/emulator/time';
-import { parseJobSpec } from '../src/shared/job-spec';
+import { specForInstance } from '../src/shared/job-spec';
 import { containerGroupName, runWorkflowId } from '../src/shared/names';
-import { containerEnv } from '../src/workflows/container-contract';
-import { specForInstance } from '../src/workflows/job-input';
 import { benchSpec, BENCH_TENANT } from './jobs';
 import { inPool } from './pool';
 import type { ProfileStack } from './profile-stack';
@@ -24,24 +22,24 @@ export async function runBaseline(
   options: { jobId: string; instances: number; concurrency: number; runMs: number },
 ): Promise<BaselineRun> {
   const { jobId, runMs } = options;
-  const spec = parseJobSpec(benchSpec(jobId, options.instances, options.concurrency));
+  const spec = benchSpec(jobId, options.instances, options.concurrency);
   const groups = stack.aci.containerGroups;
   const updateIntervalInMs = stack.plan.pollIntervalMs;
   const startedAt = preciseNow();
   await inPool(options.instances, options.concurrency, async (index) => {
     const name = containerGroupName(BENCH_TENANT, jobId, index);
     const runId = runWorkflowId(BENCH_TENANT, jobId, index);
-    const request = {
-      resourceGroup: BENCH_RESOURCE_GROUP,
-      name,
-      spec: specForInstance(spec, index),
-      instanceIndex: index,
-      jobId,
-      workflowId: runId,
-      env: containerEnv({ runId, tenant: BENCH_TENANT, jobId, instanceIndex: index }, {}),
-      secureEnv: {},
-    };
-    const body = buildContainerGroup(validateCreateInput(request), request);
+    const request = prepareCreateRequest(
+      {
+        resourceGroup: BENCH_RESOURCE_GROUP,
+        name,
+        spec: specForInstance(spec, index),
+        run: { workflowId: runId, firstRunId: runId, jobId, instanceIndex: index },
+        reporting: { kind: 'exitCode' },
+      },
+      undefined,
+    );
+    const body = buildContainerGroup(request);
     const finished = new Promise<void>((resolve) => stack.containers.expect(name, runMs, resolve));
     const created = await groups.beginCreateOrUpdate(BENCH_RESOURCE_GROUP, name, body, {
       updateIntervalInMs,

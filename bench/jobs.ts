@@ -3,9 +3,9 @@
  * completion signals, each stamped with when it was sent (client side, the emulator's clock).
  */
 import { randomBytes } from 'node:crypto';
-import { startJob } from '../src/client';
+import { JobClient } from '../src/client';
 import { preciseNow } from '../dev/emulator/time';
-import type { JobSpecInput } from '../src/shared/job-spec';
+import { parseJobSpec, type SubmittedJobSpec } from '../src/shared/job-spec';
 import { completionSignal, type JobSummary } from '../src/shared/messages';
 import { containerGroupName, runWorkflowId } from '../src/shared/names';
 import { BENCH_COMMAND, BENCH_IMAGE } from './containers';
@@ -15,8 +15,8 @@ import { BENCH_RESOURCE_GROUP } from './worker-child';
 export const BENCH_TENANT = 'bench';
 
 /** Small groups that never fetch logs (the baseline does not either) and are deleted whatever happens. */
-export function benchSpec(jobId: string, instances: number, maxParallel: number): JobSpecInput {
-  return {
+export function benchSpec(jobId: string, instances: number, maxParallel: number): SubmittedJobSpec {
+  return parseJobSpec({
     tenant: BENCH_TENANT,
     jobId,
     image: BENCH_IMAGE,
@@ -30,7 +30,7 @@ export function benchSpec(jobId: string, instances: number, maxParallel: number)
     monitorInterval: '30s',
     timeLimit: '30m',
     onFailure: { action: 'delete' },
-  };
+  }) as SubmittedJobSpec;
 }
 
 /** e.g. "fanout-zero-100-k3f9a" (a unique job id within the 40 characters allowed) */
@@ -73,10 +73,9 @@ export async function runJob(
     );
   }
   const startedAt = preciseNow();
-  const { handle } = await startJob(stack.client, benchSpec(jobId, instances, options.maxParallel), {
-    taskQueue: stack.taskQueue,
-  });
-  const summary = await handle.result();
+  const jobs = new JobClient(stack.client, { taskQueue: stack.taskQueue });
+  const { ref } = await jobs.submit(benchSpec(jobId, instances, options.maxParallel));
+  const summary = await jobs.result(ref);
   const finishedAt = preciseNow();
   if (failures.length > 0) throw new Error(`completion signals failed: ${String(failures[0])}`);
   if (summary.succeeded !== instances) {

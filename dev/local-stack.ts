@@ -14,10 +14,16 @@ import {
   emulatorCredential,
   type AzureConfig,
 } from '../src/azure/client';
-import type { JobSettings } from '../src/workflows/inputs';
+import { JobClient } from '../src/client';
+import { RunTokens } from '../src/security/run-tokens';
+import type { JobSettings } from '../src/shared/job-settings';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
 import { ApiKeys } from '../src/security/api-keys';
-import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../src/security/data-converter';
+import {
+  dataConverterOf,
+  loadPayloadEncryption,
+  type PayloadEncryption,
+} from '../src/security/data-converter';
 import { createWorker, createWorkerActivities } from '../src/worker';
 
 export interface LocalStackOptions {
@@ -44,7 +50,9 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   client: Client;
-  /** settings to start jobs with (callback base URL or Temporal address, prices) */
+  /** the job client the API uses: its settings say how this stack's containers report back */
+  jobs: JobClient;
+  /** those settings (the callback base URL is known once the API listens) */
   jobSettings: JobSettings;
   taskQueue: string;
   apiUrl: string;
@@ -80,14 +88,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const callbackSecret = options.callbackSecret ?? randomBytes(32).toString('base64url');
     const apiKeys = options.apiKeys ?? { demo: [randomBytes(24).toString('base64url')] };
-    // filled in once the API listens: its routes read the settings when a job is submitted
+    // filled in once the API listens: the job client reads the settings when a job is submitted
     const jobSettings: JobSettings = {};
+    const jobs = new JobClient(client, { taskQueue: options.taskQueue, settings: jobSettings });
     const api = await buildApiServer({
-      client,
+      jobs,
       apiKeys: new ApiKeys(apiKeys),
       callbackSecret,
-      taskQueue: options.taskQueue,
-      settings: jobSettings,
       codecEndpoint: encryption?.codecEndpoint,
     });
     stops.push(() => api.close());
@@ -106,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       connection: nativeConnection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      activities: createWorkerActivities({ ...aciDeps, client }, callbackSecret),
+      activities: createWorkerActivities({ ...aciDeps, client, runTokens: new RunTokens(callbackSecret) }),
       dataConverter,
       workflowBundle: options.workflowBundle,
     });
@@ -115,7 +122,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
-    return { client, jobSettings, taskQueue: options.taskQueue, apiUrl, apiKeys, emulator, worker, stop };
+    return {
+      client,
+      jobs,
+      jobSettings,
+      taskQueue: options.taskQueue,
+      apiUrl,
+      apiKeys,
+      emulator,
+      worker,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -16,7 +16,8 @@ import {
   type Client,
   type ScheduleHandle,
 } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
+import type { Duration } from './shared/duration';
+import { durationBetween, resourceGroupName } from './shared/validation';
 import { z } from 'zod';
 import { parseEnv } from './config';
 import type { janitor, JanitorInput } from './workflows/janitor';
@@ -26,32 +27,16 @@ export const JANITOR_SCHEDULE_ID = 'aci-batch-janitor';
 
 export interface JanitorScheduleConfig {
   /** e.g. "15m" */
-  interval: string;
+  interval: Duration;
   /** e.g. "7d" */
-  stoppedRetention: string;
+  stoppedRetention: Duration;
   resourceGroup?: string;
 }
 
-const duration = (min: string, max: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        const ms = msToNumber(value);
-        return ms >= msToNumber(min) && ms <= msToNumber(max);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a duration between ${min} and ${max}, e.g. "15m", "2h" or "7d"` },
-  );
-
 const janitorEnv = z.object({
-  ACI_BATCH_JANITOR_INTERVAL: duration('1m', '1d').optional(),
-  ACI_BATCH_STOPPED_RETENTION: duration('0s', '365d').default(DEFAULT_STOPPED_RETENTION),
-  ACI_BATCH_JANITOR_RESOURCE_GROUP: z
-    .string()
-    .regex(/^[-\w._()]{1,90}$/, 'must be 1-90 letters, digits, "-", "_", ".", "(" or ")"')
-    .optional(),
+  ACI_BATCH_JANITOR_INTERVAL: durationBetween('1m', '1d').optional(),
+  ACI_BATCH_STOPPED_RETENTION: durationBetween('0s', '365d').default(DEFAULT_STOPPED_RETENTION),
+  ACI_BATCH_JANITOR_RESOURCE_GROUP: resourceGroupName.optional(),
 });
 
 /** The schedule's settings, or undefined when ACI_BATCH_JANITOR_INTERVAL is unset. Throws ConfigError. */

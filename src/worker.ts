@@ -14,21 +14,17 @@
  * a job's cost never depends on which worker ran or replays it.
  */
 import { Client, Connection } from '@temporalio/client';
-import { ApplicationFailure, type DataConverter } from '@temporalio/common';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
+import { secret } from './shared/validation';
 import { createActivities } from './activities';
-import {
-  createJanitorActivities,
-  type JanitorActivities,
-  type JanitorActivityDeps,
-} from './activities/janitor';
-import type { AciActivities } from './activities/types';
+import { createJanitorActivities, type JanitorActivityDeps } from './activities/janitor';
+import type { AciActivities, JanitorActivities } from './activities/types';
 import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
 import { dataConverterFromEnv } from './security/data-converter';
-import { issueRunToken } from './security/run-tokens';
+import { RunTokens } from './security/run-tokens';
 import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
-import { AciFailureType } from './shared/failures';
 import { loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
 import { loadObservabilityConfig } from './observability/config';
 import { ProjectMetrics } from './observability/metrics';
@@ -36,7 +32,6 @@ import { metricsSinks } from './observability/metrics-sinks';
 import type { Tracing } from './observability/tracing';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/workflow-bundle';
 import { startWorkerObservability } from './observability/worker-observability';
-import { CONTAINER_ENV } from './shared/names';
 
 export interface WorkerLimits {
   maxConcurrentActivityTaskExecutions: number;
@@ -56,10 +51,7 @@ const workerEnv = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: count(10_000).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(1_000).default(40),
   WORKER_MAX_CACHED_WORKFLOWS: count(100_000).default(1_000),
-  ACI_BATCH_CALLBACK_SECRET: z
-    .string()
-    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
-    .optional(),
+  ACI_BATCH_CALLBACK_SECRET: secret().optional(),
 });
 
 /** The variables loadWorkerConfig reads itself (besides TEMPORAL_ENV_VARS). */
@@ -119,36 +111,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
-/**
- * Hands each container that reports by HTTP callback its per-run token, as a secure variable. The token is
- * minted here from the worker's secret, so it never enters workflow history.
- */
-export function withRunTokens(activities: AciActivities, callbackSecret: string | undefined): AciActivities {
-  return {
-    ...activities,
-    async createContainerGroup(input) {
-      if (!input.env[CONTAINER_ENV.callbackUrl]) return activities.createContainerGroup(input);
-      if (!callbackSecret) {
-        throw ApplicationFailure.nonRetryable(
-          'the job reports by HTTP callback, but this worker has no ACI_BATCH_CALLBACK_SECRET to sign its token',
-          AciFailureType.invalidSpec,
-        );
-      }
-      const token = issueRunToken(callbackSecret, input.workflowId);
-      return activities.createContainerGroup({
-        ...input,
-        secureEnv: { ...input.secureEnv, [CONTAINER_ENV.callbackToken]: token },
-      });
-    },
-  };
-}
-
-/** Every activity a worker serves: the ACI activities (handing out run tokens) and the janitor's. */
-export function createWorkerActivities(
-  deps: JanitorActivityDeps,
-  callbackSecret: string | undefined,
-): AciActivities & JanitorActivities {
-  return { ...withRunTokens(createActivities(deps), callbackSecret), ...createJanitorActivities(deps) };
+/** Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`) and the janitor's. */
+export function createWorkerActivities(deps: JanitorActivityDeps): AciActivities & JanitorActivities {
+  return { ...createActivities(deps), ...createJanitorActivities(deps) };
 }
 
 async function main(): Promise<void> {
@@ -177,7 +142,11 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createWorkerActivities({ ...aciDeps, client }, config.callbackSecret),
+      activities: createWorkerActivities({
+        ...aciDeps,
+        client,
+        runTokens: config.callbackSecret ? new RunTokens(config.callbackSecret) : undefined,
+      }),
       dataConverter,
       limits: config.limits,
       metrics: observability.metrics,

@@ -5,13 +5,15 @@
 import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { buildContainerGroup, secretValues, validateCreateInput } from '../azure/container-group';
-import { AciFailureType } from '../shared/failures';
+import { buildContainerGroup, prepareCreateRequest, secretValues } from '../azure/container-group';
 import { isProvisioning, missingGroupState, toContainerGroupState } from '../azure/state';
+import type { RunTokens } from '../security/run-tokens';
+import type { ContainerGroupRef, CreateContainerGroupInput } from '../shared/container-groups';
+import { AciFailureType } from '../shared/failures';
 import { CONTAINER_NAME, TAGS } from '../shared/names';
 import { ignoreNotFound, signal, withFailures } from './arm-calls';
 import { heartbeatOf, resumeOperation, resumeOrRun, runOperation, type BeginOptions } from './lro';
-import type { AciActivities, ContainerGroupRef, CreateContainerGroupInput } from './types';
+import type { AciActivities } from './types';
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
@@ -21,6 +23,8 @@ export interface AciActivityDeps {
   defaultResourceGroup?: string;
   /** how often long-running operations (and a group still provisioning) are polled; default 2000 */
   pollIntervalMs?: number;
+  /** mints the token of each run that reports by HTTP callback; absent: such runs are refused */
+  runTokens?: RunTokens;
 }
 
 export type ContainerGroupActivities = Omit<AciActivities, 'startContainerWork' | 'getContainerProgress'>;
@@ -69,17 +73,16 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
   return {
     async createContainerGroup(input) {
       const ref = resolve(input);
-      const request = { ...input, ...ref };
-      const spec = validateCreateInput(request);
-      const body = buildContainerGroup(spec, request);
+      const request = prepareCreateRequest({ ...input, ...ref }, runTokenFor(input, deps.runTokens));
+      const body = buildContainerGroup(request);
       const failure = {
         operation: 'create container group',
         group: ref,
-        secrets: secretValues(spec, request),
+        secrets: secretValues(request),
       };
       const group = await withFailures(failure, async () => {
         const resumed = await resumeOperation('create', ref, beginCreate(ref, body), interval);
-        return resumed ? resumed.result : adoptOrCreate(ref, body, request);
+        return resumed ? resumed.result : adoptOrCreate(ref, body, input);
       });
       return toContainerGroupState(ref, group);
     },
@@ -130,6 +133,24 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
   };
 }
 
+/**
+ * The run token of a run that reports by HTTP callback, minted here from the worker's secret so that it never
+ * enters workflow history. The same run always gets the same token, so a retried create sends the same body.
+ */
+function runTokenFor(input: CreateContainerGroupInput, runTokens: RunTokens | undefined): string | undefined {
+  if (input.reporting.kind !== 'callback') return undefined;
+  if (!runTokens) {
+    throw ApplicationFailure.nonRetryable(
+      'the job reports by HTTP callback, but this worker has no ACI_BATCH_CALLBACK_SECRET to sign its run token',
+      AciFailureType.invalidSpec,
+    );
+  }
+  return runTokens.issue(input.run.workflowId, {
+    firstRunId: input.run.firstRunId,
+    expiresAtMs: input.reporting.tokenExpiresAtMs,
+  });
+}
+
 function requireResourceGroup(ref: ContainerGroupRef): ContainerGroupRef {
   if (!ref.resourceGroup) {
     throw ApplicationFailure.nonRetryable(
@@ -149,12 +170,13 @@ function assertOwnedByRun(
   const tags = group.tags ?? {};
   const owner = tags[TAGS.workflowId];
   const instance = tags[TAGS.instance];
-  if (owner === input.workflowId && instance === String(input.instanceIndex)) return;
+  const { workflowId, instanceIndex } = input.run;
+  if (owner === workflowId && instance === String(instanceIndex)) return;
   const ownedBy = owner
     ? `workflow ${owner} (instance ${instance ?? '?'})`
     : 'something other than aci-batch';
   throw ApplicationFailure.nonRetryable(
-    `container group ${ref.resourceGroup}/${ref.name} already exists and belongs to ${ownedBy}, not to workflow ${input.workflowId} (instance ${input.instanceIndex}); it is left untouched`,
+    `container group ${ref.resourceGroup}/${ref.name} already exists and belongs to ${ownedBy}, not to workflow ${workflowId} (instance ${instanceIndex}); it is left untouched`,
     AciFailureType.groupConflict,
   );
 }

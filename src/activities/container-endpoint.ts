@@ -7,7 +7,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { AciFailureType } from '../shared/failures';
-import type { AciActivities, ContainerEndpointInput, ContainerProgress } from './types';
+import type { ContainerEndpointInput, ContainerProgress } from '../shared/container-groups';
+import type { AciActivities } from './types';
 
 /** One try; the retry policy makes the next. Short, since a listening container answers at once. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;

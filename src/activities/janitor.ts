@@ -10,50 +10,12 @@ import { toContainerGroupState } from '../azure/state';
 import { MANAGED_BY_VALUE, TAGS } from '../shared/names';
 import { createContainerGroupActivities, type AciActivityDeps } from './aci';
 import { ignoreNotFound, signal, withFailures } from './arm-calls';
-import type { ContainerGroupRef, GroupState } from './types';
+import type { ContainerGroupRef, GroupState } from '../shared/container-groups';
+import type { GroupCondition, JanitorActivities, ManagedGroup, OwnerStatus } from './types';
 
 export interface JanitorActivityDeps extends AciActivityDeps {
   /** a client on the namespace the runs live in */
   client: Client;
-}
-
-export interface ListManagedGroupsInput {
-  /** one resource group; default the whole subscription */
-  resourceGroup?: string;
-  /** from the previous page */
-  pageToken?: string;
-}
-
-/** A container group with the project's managed-by tag. */
-export interface ManagedGroup extends ContainerGroupRef {
-  /** the run workflow that created it (its tag); absent when the tag is */
-  ownerWorkflowId?: string;
-}
-
-export interface ManagedGroupPage {
-  groups: ManagedGroup[];
-  nextPageToken?: string;
-}
-
-/** A workflow as the janitor sees it: running (or anything not plainly closed), closed, or unknown. */
-export type OwnerStatus =
-  { state: 'running' } | { state: 'closed'; status: string; closedAt: string } | { state: 'missing' };
-
-export interface GroupCondition extends ContainerGroupRef {
-  exists: boolean;
-  /** no container runs: the group bills nothing and stays only for inspection */
-  atRest: boolean;
-  /** when its container stopped, when ARM says */
-  restingSince?: string;
-}
-
-export type DeletionOutcome = 'deleted' | 'gone' | 'notOurs';
-
-export interface JanitorActivities {
-  listManagedContainerGroups(input: ListManagedGroupsInput): Promise<ManagedGroupPage>;
-  describeGroupOwners(workflowIds: string[]): Promise<Record<string, OwnerStatus>>;
-  inspectContainerGroups(groups: ManagedGroup[]): Promise<GroupCondition[]>;
-  deleteManagedContainerGroup(group: ManagedGroup): Promise<DeletionOutcome>;
 }
 
 const CLOSED_STATUSES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);

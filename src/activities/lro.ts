@@ -5,7 +5,7 @@
  */
 import { isRestError } from '@azure/core-rest-pipeline';
 import { Context } from '@temporalio/activity';
-import type { ContainerGroupRef } from './types';
+import type { ContainerGroupRef } from '../shared/container-groups';
 
 /** The subset of the Azure SDK's `SimplePollerLike` we use. */
 export interface OperationPoller<T> {

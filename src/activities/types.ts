@@ -1,69 +1,15 @@
 /**
- * The activity contract between workflows and the ACI activities. Workflows proxy this interface
- * (`proxyActivities<AciActivities>`); `createActivities(deps)` implements it. Everything here is plain JSON.
+ * The activity interfaces workflows proxy (`proxyActivities<AciActivities>()`), as in the Temporal samples;
+ * `createActivities(deps)` and `createJanitorActivities(deps)` implement them. Everything they exchange is
+ * plain JSON (src/shared/container-groups.ts), so workflow code imports this file for types only.
  */
-import type { JobSpec } from '../shared/job-spec';
-
-export interface ContainerGroupRef {
-  resourceGroup: string;
-  name: string;
-}
-
-export interface CreateContainerGroupInput extends ContainerGroupRef {
-  spec: JobSpec;
-  instanceIndex: number;
-  /** the job's id (spec.jobId may be unset in the raw spec; the workflow always knows it) */
-  jobId: string;
-  /** the containerRun workflow that owns the group (tagged on the group) */
-  workflowId: string;
-  /** extra plain env for the container (ACI_BATCH_* contract variables) */
-  env: Record<string, string>;
-  /** extra secure env (e.g. the callback token): sent as secureValue, never echoed */
-  secureEnv: Record<string, string>;
-}
-
-export type GroupState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Stopped' | 'Unknown';
-export type ContainerStateName = 'Waiting' | 'Running' | 'Terminated' | 'Unknown';
-
-export interface ContainerEvent {
-  name: string;
-  message: string;
-  type: string;
-  count: number;
-  lastTimestamp?: string;
-}
-
-/** A container group's state, normalised from ARM (times as ISO strings). */
-export interface ContainerGroupState extends ContainerGroupRef {
-  exists: boolean;
-  provisioningState?: string;
-  groupState?: GroupState;
-  container?: {
-    state: ContainerStateName;
-    exitCode?: number;
-    startTime?: string;
-    finishTime?: string;
-    detailStatus?: string;
-    restartCount: number;
-  };
-  ip?: string;
-  fqdn?: string;
-  /** the latest events, oldest first (bounded) */
-  events: ContainerEvent[];
-}
-
-export interface ContainerEndpointInput {
-  /** e.g. http://10.0.0.4:8080/start */
-  url: string;
-  /** idempotency key the container uses to ignore a repeated start */
-  runKey: string;
-  body?: unknown;
-}
-
-export interface ContainerProgress {
-  percent?: number;
-  message?: string;
-}
+import type {
+  ContainerEndpointInput,
+  ContainerGroupRef,
+  ContainerGroupState,
+  ContainerProgress,
+  CreateContainerGroupInput,
+} from '../shared/container-groups';
 
 export interface AciActivities {
   /** Creates the group (or adopts the one this run already made); returns its state once provisioned. */
@@ -79,4 +25,43 @@ export interface AciActivities {
   deleteContainerGroup(ref: ContainerGroupRef): Promise<void>;
   /** The last `tail` lines of the container's log ('' when the group is gone). */
   getContainerLogs(input: ContainerGroupRef & { tail: number }): Promise<string>;
+}
+
+export interface ListManagedGroupsInput {
+  /** one resource group; default the whole subscription */
+  resourceGroup?: string;
+  /** from the previous page */
+  pageToken?: string;
+}
+
+/** A container group with the project's managed-by tag. */
+export interface ManagedGroup extends ContainerGroupRef {
+  /** the run workflow that created it (its tag); absent when the tag is */
+  ownerWorkflowId?: string;
+}
+
+export interface ManagedGroupPage {
+  groups: ManagedGroup[];
+  nextPageToken?: string;
+}
+
+/** A workflow as the janitor sees it: running (or anything not plainly closed), closed, or unknown. */
+export type OwnerStatus =
+  { state: 'running' } | { state: 'closed'; status: string; closedAt: string } | { state: 'missing' };
+
+export interface GroupCondition extends ContainerGroupRef {
+  exists: boolean;
+  /** no container runs: the group bills nothing and stays only for inspection */
+  atRest: boolean;
+  /** when its container stopped, when ARM says */
+  restingSince?: string;
+}
+
+export type DeletionOutcome = 'deleted' | 'gone' | 'notOurs';
+
+export interface JanitorActivities {
+  listManagedContainerGroups(input: ListManagedGroupsInput): Promise<ManagedGroupPage>;
+  describeGroupOwners(workflowIds: string[]): Promise<Record<string, OwnerStatus>>;
+  inspectContainerGroups(groups: ManagedGroup[]): Promise<GroupCondition[]>;
+  deleteManagedContainerGroup(group: ManagedGroup): Promise<DeletionOutcome>;
 }

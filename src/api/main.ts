@@ -17,7 +17,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { loadJobSettings } from '../client';
+import { JobClient, loadJobSettings } from '../client';
 import { ConfigError, loadTemporalConfig, parseEnv, type TemporalConfig } from '../config';
 import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/config';
 import { jsonLoggerOptions } from '../observability/logger';
@@ -25,7 +25,8 @@ import { startTracing } from '../observability/tracing';
 import { ApiKeys } from '../security/api-keys';
 import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../security/data-converter';
 import { tenantSchema } from '../shared/job-spec';
-import type { JobSettings } from '../workflows/inputs';
+import { secret } from '../shared/validation';
+import type { JobSettings } from '../shared/job-settings';
 import { buildApiServer } from './server';
 
 /** The service name of its logs and traces (OTEL_SERVICE_NAME overrides it for traces). */
@@ -67,11 +68,9 @@ const apiEnv = z.object({
   ACI_BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
   ACI_BATCH_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ACI_BATCH_API_KEYS: apiKeysSchema,
-  ACI_BATCH_CALLBACK_SECRET: z
-    .string({
-      error: 'is required: the secret the worker signs callback tokens with (the same value on both)',
-    })
-    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)'),
+  ACI_BATCH_CALLBACK_SECRET: secret(
+    'is required: the secret the worker signs run tokens with (the same value on both)',
+  ),
 });
 
 /**
@@ -155,13 +154,12 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
       dataConverter: dataConverterOf(config.encryption),
       plugins: tracing ? [tracing.plugin] : [],
     });
+    // filled in below when the API's own address is the callback base: the job client reads it per submission
     const settings: JobSettings = { ...config.jobSettings };
     const app = await buildApiServer({
-      client,
+      jobs: new JobClient(client, { taskQueue: config.temporal.taskQueue, settings }),
       apiKeys: config.apiKeys,
       callbackSecret: config.callbackSecret,
-      taskQueue: config.temporal.taskQueue,
-      settings,
       codecEndpoint: config.encryption?.codecEndpoint,
       // JSON lines; keys, tokens and secrets redacted wherever they appear
       logger: jsonLoggerOptions(API_SERVICE_NAME, config.observability.logLevel),

@@ -1,12 +1,21 @@
 /**
  * Container callbacks: `GET /v1/runs/:runId` (the run's phase and attempt), `POST /v1/runs/:runId/progress`
  * and `POST /v1/runs/:runId/complete`. Authenticated by the per-run token the worker handed the container as a
- * secure variable. Unknown run 404, finished run 410, bad token 401; a report sent twice is harmless because
- * the workflow ignores a reportId it has seen (a report without one gets an id derived from its content).
+ * secure variable; the token names the run's execution (its first run id) and expires after the run's longest
+ * possible life. A report goes straight to the run as a signal; only when that fails is the run looked up, to
+ * answer 404 (no such run), 410 (it has finished) or 401 (the token is of an earlier run with the same id).
+ * A report sent twice is harmless: the workflow ignores a reportId it has seen (a report without one gets an id
+ * derived from its content).
  */
 import { createHash } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RunTokenClaims, RunTokens } from '../security/run-tokens';
 import {
   completionSignal,
   progressSignal,
@@ -16,11 +25,10 @@ import {
 } from '../shared/messages';
 import { bearerToken } from './bearer';
 import { ApiError } from './errors';
-import { verifyRunToken } from '../security/run-tokens';
 
 export interface RunsRoutesOptions {
   client: Client;
-  callbackSecret: string;
+  runTokens: RunTokens;
 }
 
 const runIdParams = {
@@ -60,31 +68,68 @@ const CALLBACK_BODY_LIMIT = 16 * 1024;
 type RunRequest = FastifyRequest<{ Params: { runId: string } }>;
 
 export async function registerRunsRoutes(app: FastifyInstance, options: RunsRoutesOptions): Promise<void> {
-  const { client, callbackSecret } = options;
+  const { client, runTokens } = options;
 
-  /** Checks the token, then that the run exists and is still open; returns its handle. */
-  async function openRun(request: RunRequest) {
-    const { runId } = request.params;
-    const token = bearerToken(request);
-    if (!verifyRunToken(callbackSecret, runId, token)) {
-      throw new ApiError(401, 'InvalidRunToken', 'The run token is missing or is not the token of this run.');
-    }
+  /** The token's claims, or 401. */
+  function authorize(request: RunRequest): RunTokenClaims {
+    const check = runTokens.verify(request.params.runId, bearerToken(request));
+    if (check.valid) return check.claims;
+    throw new ApiError(
+      401,
+      'InvalidRunToken',
+      check.reason === 'expired'
+        ? 'The run token has expired: the run it was issued for cannot still be running.'
+        : 'The run token is missing or is not the token of this run.',
+    );
+  }
+
+  /**
+   * The run's current execution, if it is the token's and still open; else the status that says why not.
+   * Read only when a signal to the token's execution failed, and by GET.
+   */
+  async function openExecution(runId: string, claims: RunTokenClaims): Promise<WorkflowHandle> {
     const handle = client.workflow.getHandle(runId);
-    let status: string;
+    let description: WorkflowExecutionDescription;
     try {
-      status = (await handle.describe()).status.name;
+      description = await handle.describe();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'RunNotFound', `No run ${runId}.`);
       throw error;
     }
-    if (status !== 'RUNNING') {
+    if (description.raw.workflowExecutionInfo?.firstRunId !== claims.firstRunId) {
+      throw new ApiError(
+        401,
+        'InvalidRunToken',
+        `The run token belongs to an earlier run with the id ${runId}, not to the current one.`,
+      );
+    }
+    if (description.status.name !== 'RUNNING') {
       throw new ApiError(
         410,
         'RunFinished',
-        `Run ${runId} has finished (${status}); reports are no longer accepted.`,
+        `Run ${runId} has finished (${description.status.name}); reports are no longer accepted.`,
       );
     }
     return handle;
+  }
+
+  /**
+   * Signals the token's execution directly (one call, the common case). When that execution is not open (it
+   * continued as new, finished, or is another job's), the run is looked up and, if it is the token's and
+   * still running, signalled there.
+   */
+  async function deliver(
+    request: RunRequest,
+    send: (handle: WorkflowHandle) => Promise<void>,
+  ): Promise<void> {
+    const claims = authorize(request);
+    const { runId } = request.params;
+    try {
+      return await send(client.workflow.getHandle(runId, claims.firstRunId));
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    await send(await openExecution(runId, claims));
   }
 
   const routeSchema = (summary: string, body?: object) => ({
@@ -99,7 +144,7 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
   });
 
   app.get('/v1/runs/:runId', routeSchema("The run's phase and attempt"), async (request: RunRequest) => {
-    const handle = await openRun(request);
+    const handle = await openExecution(request.params.runId, authorize(request));
     return handle.query(runProgressQuery);
   });
 
@@ -107,9 +152,10 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
     '/v1/runs/:runId/progress',
     routeSchema('Report progress', progressBody),
     async (request: RunRequest, reply) => {
-      const handle = await openRun(request);
       const report = request.body as ProgressReport;
-      await handle.signal(progressSignal, { ...report, reportId: report.reportId ?? contentId(request) });
+      await deliver(request, (handle) =>
+        handle.signal(progressSignal, { ...report, reportId: report.reportId ?? contentId(request) }),
+      );
       return reply.code(202).send({ accepted: true });
     },
   );
@@ -118,9 +164,10 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
     '/v1/runs/:runId/complete',
     routeSchema('Report completion (Completed or Failed)', completionBody),
     async (request: RunRequest, reply) => {
-      const handle = await openRun(request);
       const report = request.body as Omit<CompletionReport, 'reportId'> & { reportId?: string };
-      await handle.signal(completionSignal, { ...report, reportId: report.reportId ?? contentId(request) });
+      await deliver(request, (handle) =>
+        handle.signal(completionSignal, { ...report, reportId: report.reportId ?? contentId(request) }),
+      );
       return reply.code(202).send({ accepted: true });
     },
   );

@@ -4,7 +4,6 @@
  * bodies are never logged.
  */
 import swagger from '@fastify/swagger';
-import type { Client } from '@temporalio/client';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -12,8 +11,9 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import type { StartJobOptions } from '../client';
+import { JobFinishedError, JobNotFoundError, RunNotFoundError, type JobClient } from '../client';
 import type { ApiKeys } from '../security/api-keys';
+import { RunTokens } from '../security/run-tokens';
 import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
 import { registerCodecRoutes, type CodecEndpointOptions } from './codec-routes';
@@ -21,9 +21,11 @@ import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
 import { registerRunsRoutes } from './runs-routes';
 
-export interface ApiServerOptions extends StartJobOptions {
-  client: Client;
+export interface ApiServerOptions {
+  /** submits and reads jobs; its settings say how containers report back */
+  jobs: JobClient;
   apiKeys: ApiKeys;
+  /** the secret run tokens are signed with (shared with the workers); also seals the list's page tokens */
   callbackSecret: string;
   logger?: FastifyServerOptions['logger'];
   /** the Web UI's codec endpoint, when payloads are encrypted and a codec token is set */
@@ -68,6 +70,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError)
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    if (error instanceof JobNotFoundError || error instanceof RunNotFoundError) {
+      return reply.code(404).send(errorBody('NotFound', error.message));
+    }
+    if (error instanceof JobFinishedError) return reply.code(409).send(errorBody(error.code, error.message));
     if (error instanceof JobSpecError) {
       return reply.code(400).send(errorBody('InvalidJobSpec', error.message, error.problems));
     }
@@ -92,7 +98,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   );
 
   await registerJobsRoutes(app, options);
-  await registerRunsRoutes(app, options);
+  await registerRunsRoutes(app, {
+    client: options.jobs.temporal,
+    runTokens: new RunTokens(options.callbackSecret),
+  });
   if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));

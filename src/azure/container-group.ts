@@ -6,36 +6,41 @@
  */
 import type { ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CreateContainerGroupInput } from '../activities/types';
-import {
-  instanceCount,
-  instanceParamsAt,
-  jobIdSchema,
-  jobSpecSchema,
-  RESERVED_ENV_PREFIX,
-  type JobSpec,
-} from '../shared/job-spec';
-import { CONTAINER_NAME, MANAGED_BY_VALUE, TAGS } from '../shared/names';
+import { contractEnv } from '../shared/container-contract';
+import type { CreateContainerGroupInput } from '../shared/container-groups';
 import { AciFailureType } from '../shared/failures';
+import { CONTAINER_NAME, MANAGED_BY_VALUE, TAGS } from '../shared/names';
+import { resourceGroupName } from '../shared/validation';
 
 /** ACI container group names: 1-63 lowercase letters, digits and hyphens, starting and ending alphanumeric. */
 const GROUP_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const MAX_TAG_VALUE = 256;
 
+/** The request as ARM will see it: the group's ref, its run, and every variable its container gets. */
+export interface ContainerGroupRequest extends CreateContainerGroupInput {
+  /** plain variables: the spec's (instance's merged in by the workflow), then the contract's ACI_BATCH_* */
+  env: Record<string, string>;
+  /** secure variables (sent as secureValue, never echoed): the spec's secrets and the run token */
+  secureEnv: Record<string, string>;
+}
+
 /**
- * Checks what the job spec schema cannot know (the group's name and resource group, the instance, the
- * contract env) and re-validates the spec itself, since it crossed a serialisation boundary. Throws a
- * non-retryable `AciInvalidSpec` failure listing every problem. Returns the validated spec.
+ * Checks what the workflow cannot know (the resource group the worker filled in, names as ARM takes them) and
+ * merges the contract's variables with the spec's. The spec itself was validated once, by the job's workflow.
+ * Throws a non-retryable `AciInvalidSpec` failure listing every problem.
  */
-export function validateCreateInput(input: CreateContainerGroupInput): JobSpec {
-  const parsed = jobSpecSchema.safeParse(input.spec);
-  const spec = parsed.success ? parsed.data : undefined;
-  const problems = (parsed.error?.issues ?? []).map(
-    (issue) => `spec.${issue.path.map(String).join('.')}: ${issue.message}`,
-  );
-  if (!RESOURCE_GROUP.test(input.resourceGroup ?? '')) {
+export function prepareCreateRequest(
+  input: CreateContainerGroupInput,
+  runToken: string | undefined,
+): ContainerGroupRequest {
+  const contract = contractEnv({ ...input.run, tenant: input.spec.tenant }, input.reporting, runToken);
+  const request = {
+    ...input,
+    env: { ...input.spec.env, ...contract.env },
+    secureEnv: { ...input.spec.secretEnv, ...contract.secureEnv },
+  };
+  const problems: string[] = [];
+  if (!resourceGroupName.safeParse(input.resourceGroup ?? '').success) {
     problems.push(
       'resourceGroup is required: set it in the job spec or ACI_RESOURCE_GROUP (1-90 letters, digits, "-", "_", ".", "(" or ")")',
     );
@@ -45,53 +50,25 @@ export function validateCreateInput(input: CreateContainerGroupInput): JobSpec {
       `name "${input.name}" is not a valid container group name (1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit)`,
     );
   }
-  if (!jobIdSchema.safeParse(input.jobId).success)
-    problems.push(`jobId "${input.jobId}" is not a valid job id`);
-  if (!input.workflowId || input.workflowId.length > MAX_TAG_VALUE) {
-    problems.push(`workflowId must be 1-${MAX_TAG_VALUE} characters (it is stored in a tag)`);
+  if (!input.run.workflowId || input.run.workflowId.length > MAX_TAG_VALUE) {
+    problems.push(`run.workflowId must be 1-${MAX_TAG_VALUE} characters (it is stored in a tag)`);
   }
-  if (spec) problems.push(...instanceProblems(spec, input), ...envProblems(spec, input));
-  if (!spec || problems.length > 0) {
+  const plain = new Set(Object.keys(request.env));
+  for (const name of Object.keys(request.secureEnv)) {
+    if (plain.has(name)) problems.push(`environment variable ${name} is set both as plain and as secret env`);
+  }
+  if (problems.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `Invalid container group request:\n${problems.map((p) => `  ${p}`).join('\n')}`,
       AciFailureType.invalidSpec,
     );
   }
-  return spec;
+  return request;
 }
 
-function instanceProblems(spec: JobSpec, input: CreateContainerGroupInput): string[] {
-  const problems: string[] = [];
-  const count = instanceCount(spec);
-  if (!Number.isInteger(input.instanceIndex) || input.instanceIndex < 0 || input.instanceIndex >= count) {
-    problems.push(`instanceIndex ${input.instanceIndex} is outside the job's instances 0-${count - 1}`);
-  }
-  if (spec.jobId !== undefined && spec.jobId !== input.jobId) {
-    problems.push(`jobId "${input.jobId}" differs from the spec's jobId "${spec.jobId}"`);
-  }
-  return problems;
-}
-
-function envProblems(spec: JobSpec, input: CreateContainerGroupInput): string[] {
-  const problems: string[] = [];
-  for (const name of [...Object.keys(input.env), ...Object.keys(input.secureEnv)]) {
-    if (!ENV_NAME.test(name) || !name.startsWith(RESERVED_ENV_PREFIX)) {
-      problems.push(
-        `contract environment variable "${name}" must be named ${RESERVED_ENV_PREFIX}<LETTERS_DIGITS_>`,
-      );
-    }
-  }
-  const plain = new Set(Object.keys(plainEnv(spec, input)));
-  for (const name of Object.keys(secureEnv(spec, input))) {
-    if (plain.has(name)) problems.push(`environment variable ${name} is set both as plain and as secret env`);
-  }
-  return problems;
-}
-
-/** The container group to PUT for one instance. Call `validateCreateInput` first. */
-export function buildContainerGroup(spec: JobSpec, input: CreateContainerGroupInput): ContainerGroup {
-  const instance = instanceParamsAt(spec, input.instanceIndex);
-  const command = instance.command ?? spec.command;
+/** The container group to PUT for one instance. */
+export function buildContainerGroup(request: ContainerGroupRequest): ContainerGroup {
+  const { spec, run } = request;
   const registry = registryHost(spec.image);
   const ports = spec.ports.map((port) => ({ protocol: 'TCP', port }));
   return {
@@ -100,9 +77,9 @@ export function buildContainerGroup(spec: JobSpec, input: CreateContainerGroupIn
       ...spec.tags,
       [TAGS.managedBy]: MANAGED_BY_VALUE,
       [TAGS.tenant]: spec.tenant,
-      [TAGS.jobId]: input.jobId,
-      [TAGS.workflowId]: input.workflowId,
-      [TAGS.instance]: String(input.instanceIndex),
+      [TAGS.jobId]: run.jobId,
+      [TAGS.workflowId]: run.workflowId,
+      [TAGS.instance]: String(run.instanceIndex),
     },
     ...(spec.identity && {
       identity: { type: 'UserAssigned', userAssignedIdentities: { [spec.identity]: {} } },
@@ -111,14 +88,11 @@ export function buildContainerGroup(spec: JobSpec, input: CreateContainerGroupIn
       {
         name: CONTAINER_NAME,
         image: spec.image,
-        ...(command && { command }),
+        ...(spec.command && { command: spec.command }),
         ports: spec.ports.map((port) => ({ port })),
         environmentVariables: [
-          ...Object.entries(plainEnv(spec, input)).map(([name, value]): EnvironmentVariable => ({
-            name,
-            value,
-          })),
-          ...Object.entries(secureEnv(spec, input)).map(([name, secureValue]): EnvironmentVariable => ({
+          ...Object.entries(request.env).map(([name, value]): EnvironmentVariable => ({ name, value })),
+          ...Object.entries(request.secureEnv).map(([name, secureValue]): EnvironmentVariable => ({
             name,
             secureValue,
           })),
@@ -138,18 +112,9 @@ export function buildContainerGroup(spec: JobSpec, input: CreateContainerGroupIn
   };
 }
 
-/** Plain env: the spec's, then the instance's (overriding), then the contract's ACI_BATCH_* variables. */
-function plainEnv(spec: JobSpec, input: CreateContainerGroupInput): Record<string, string> {
-  return { ...spec.env, ...instanceParamsAt(spec, input.instanceIndex).env, ...input.env };
-}
-
-function secureEnv(spec: JobSpec, input: CreateContainerGroupInput): Record<string, string> {
-  return { ...spec.secretEnv, ...input.secureEnv };
-}
-
 /** The secret values of a request, so that error messages can redact them. */
-export function secretValues(spec: JobSpec, input: CreateContainerGroupInput): string[] {
-  return Object.values(secureEnv(spec, input));
+export function secretValues(request: ContainerGroupRequest): string[] {
+  return Object.values(request.secureEnv);
 }
 
 /**

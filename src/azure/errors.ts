@@ -9,7 +9,7 @@
  */
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ContainerGroupRef } from '../activities/types';
+import type { ContainerGroupRef } from '../shared/container-groups';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 import { retryAfterMs } from './retry-after';
 

@@ -9,7 +9,7 @@ import type {
   ContainerGroupState,
   ContainerStateName,
   GroupState,
-} from '../activities/types';
+} from '../shared/container-groups';
 import { CONTAINER_NAME } from '../shared/names';
 
 /** Enough events to explain a failure, few enough to keep workflow history small. */

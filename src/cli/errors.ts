@@ -2,7 +2,8 @@
  * Exit codes and the errors the CLI explains itself. Every failure ends as one message that says what went
  * wrong and what to do, and one of the documented exit codes.
  */
-import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { JobNotFoundError, RunNotFoundError } from '../client';
 import { ConfigError } from '../config';
 
 export const EXIT = {
@@ -33,19 +34,18 @@ export class CliError extends Error {
 export const usageError = (message: string, hint?: string) => new CliError(message, EXIT.usage, hint);
 export const notFoundError = (message: string, hint?: string) => new CliError(message, EXIT.notFound, hint);
 
-const GRPC_UNAVAILABLE = 14;
-
-/** The Temporal server is gone or refuses the connection (gRPC UNAVAILABLE, raw or wrapped by the SDK). */
-export function isUnavailable(error: unknown): boolean {
-  const unavailable = (e: unknown) => isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE;
-  return unavailable(error) || (error instanceof Error && unavailable(error.cause));
-}
-
 /** Any error as the CLI reports it; errors the commands did not anticipate keep their own message. */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof ConfigError) return usageError(error.message, 'Fix the variables listed above.');
-  // a job or run that vanished between two reads (the commands name the missing job themselves)
+  if (error instanceof JobNotFoundError) {
+    return notFoundError(
+      `${error.message.replace(/\.$/, '')} in this namespace.`,
+      `List the tenant's jobs with: aci-batch list --tenant ${error.ref.tenant}`,
+    );
+  }
+  if (error instanceof RunNotFoundError) return notFoundError(error.message);
+  // a job or run that vanished between two reads
   if (error instanceof WorkflowNotFoundError) return notFoundError(error.message);
   const message = error instanceof Error ? error.message : String(error);
   return new CliError(message, EXIT.failed);

@@ -3,13 +3,10 @@
  * the workflow closes, then its outcome. Ctrl-C stops watching, not the job.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
-import { getJobStatus, type JobOutcomeView } from '../client';
+import type { JobClient, JobView } from '../client';
 import type { JobStatus, JobSummary } from '../shared/messages';
 import { createProgressView } from './progress-view';
-import { isUnavailable } from './errors';
 import { formatJobRef, type JobRef } from './job-ref';
-import { lookUpJob } from './lookup';
 import { note } from './output';
 
 /** Failed status reads in a row before the problem is shown. */
@@ -21,11 +18,7 @@ export interface FollowOptions {
   stream: NodeJS.WriteStream;
 }
 
-export async function followJob(
-  client: Client,
-  ref: JobRef,
-  options: FollowOptions,
-): Promise<JobOutcomeView> {
+export async function followJob(jobs: JobClient, ref: JobRef, options: FollowOptions): Promise<JobView> {
   const view = createProgressView(options.stream);
   const onInterrupt = () => {
     view.stop();
@@ -36,20 +29,19 @@ export async function followJob(
   let failedReads = 0;
   try {
     for (;;) {
-      const outcome = await lookUpJob(client, ref);
-      if (outcome.workflowStatus !== 'RUNNING') {
+      const job = await jobs.get(ref);
+      if (job.state !== 'Running') {
         // the last reading ends every bar at its final state
-        if (outcome.summary) view.update(finalStatus(outcome.summary));
-        return outcome;
+        if (job.summary) view.update(finalStatus(job.summary));
+        return job;
       }
-      try {
-        view.update(await getJobStatus(client, ref.tenant, ref.jobId));
+      if (job.status) {
+        view.update(job.status);
         failedReads = 0;
-      } catch (error) {
-        if (isUnavailable(error)) throw error;
-        // usually the job closed (or continued as new) between the two reads and the next round sees it;
-        // a lasting problem (no worker answers the query) is said once, and watching goes on
-        if (++failedReads === PATIENCE) note(`Cannot read the job's progress: ${(error as Error).message}`);
+      } else if (++failedReads === PATIENCE) {
+        // usually the job continued as new between two reads and the next round sees it; a lasting problem
+        // (no worker answers the query) is said once, and watching goes on
+        note(`Cannot read the job's progress: no worker answers its status query.`);
       }
       await sleep(options.intervalMs);
     }

@@ -2,13 +2,11 @@
  * How the CLI names a job: `<tenant>/<jobId>`, or `<jobId>` with `--tenant` (default: $ACI_BATCH_TENANT).
  */
 import type { z } from 'zod';
+import type { JobRef } from '../client';
 import { jobIdSchema, tenantSchema } from '../shared/job-spec';
 import { usageError } from './errors';
 
-export interface JobRef {
-  tenant: string;
-  jobId: string;
-}
+export { formatJobRef, type JobRef } from '../client';
 
 /** The `--tenant` option's value, and whether it was typed on the command line (not taken from the env). */
 export interface TenantOption {
@@ -44,10 +42,6 @@ export function requireTenant(tenantOption: TenantOption): string {
     throw usageError('Which tenant?', 'Pass --tenant <tenant> or set ACI_BATCH_TENANT.');
   }
   return valid(tenantSchema, tenantOption.value);
-}
-
-export function formatJobRef(ref: JobRef): string {
-  return `${ref.tenant}/${ref.jobId}`;
 }
 
 function valid(schema: z.ZodType<string>, value: string): string {

@@ -1,5 +1,5 @@
 /** A job as people read it: its state, live status, and the summary with cost once it has ended. */
-import type { JobOutcomeView } from '../client';
+import type { JobView } from '../client';
 import type { JobStatus, JobSummary } from '../shared/messages';
 import { EXIT, type ExitCode } from './errors';
 import { optional, secondsBetween, table, usd } from './format';
@@ -9,23 +9,15 @@ import { printLine } from './output';
 /** Above this many instances the status lists only those not pending or succeeded. */
 const MAX_LISTED_INSTANCES = 50;
 
-/** Closed workflows that left no summary, named like the job outcomes. */
-const ENDED_WITHOUT_SUMMARY: Record<string, string> = {
-  TERMINATED: 'Terminated',
-  TIMED_OUT: 'TimedOut',
-  FAILED: 'Failed',
-  CANCELLED: 'Cancelled',
-};
-
-/** Running, one of the job outcomes (Completed, PartiallyFailed, Failed, Cancelled), Terminated or TimedOut. */
-export function jobState(view: JobOutcomeView): string {
-  if (view.workflowStatus === 'RUNNING') return 'Running';
-  return view.summary?.outcome ?? ENDED_WITHOUT_SUMMARY[view.workflowStatus] ?? view.workflowStatus;
+/** For watch and submit --watch: only a job that completed every instance counts as success. */
+export function exitCodeOf(view: JobView): ExitCode {
+  return view.summary?.outcome === 'Completed' ? EXIT.ok : EXIT.failed;
 }
 
-/** For watch and submit --watch: only a job that completed every instance counts as success. */
-export function exitCodeOf(view: JobOutcomeView): ExitCode {
-  return view.summary?.outcome === 'Completed' ? EXIT.ok : EXIT.failed;
+/** The end of a job as watch, submit --watch and cancel print it. */
+export function printEnd(view: JobView): void {
+  if (view.summary) printSummary(view.summary);
+  else printLine(`Job ${formatJobRef(view.ref)} ended ${view.state} without a summary.`);
 }
 
 function countsText(status: JobStatus): string {

@@ -1,5 +1,5 @@
 /** Times for --since/--until: an ISO date or time, or a duration meaning "that long ago" (7d, 12h, 90m). */
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationMs } from '../shared/duration';
 import { usageError } from './errors';
 
 export function parseTime(option: string, text: string, now: Date = new Date()): Date {
@@ -7,7 +7,7 @@ export function parseTime(option: string, text: string, now: Date = new Date()):
     const time = new Date(text);
     if (!Number.isNaN(time.getTime())) return time;
   } else {
-    const ago = durationMs(text);
+    const ago = durationAgo(text);
     if (ago !== undefined) return new Date(now.getTime() - ago);
   }
   throw usageError(
@@ -16,9 +16,9 @@ export function parseTime(option: string, text: string, now: Date = new Date()):
   );
 }
 
-function durationMs(text: string): number | undefined {
+function durationAgo(text: string): number | undefined {
   try {
-    const ms = msToNumber(text as Parameters<typeof msToNumber>[0]);
+    const ms = durationMs(text);
     return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
   } catch {
     return undefined;

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { JobSpecError, parseJobSpec, type JobSpecInput } from '../shared/job-spec';
+import { settleJobId } from '../client';
+import { JobSpecError, parseJobSpec, type SubmittedJobSpec } from '../shared/job-spec';
 import { usageError } from './errors';
 import type { TenantOption } from './job-ref';
 
@@ -17,15 +18,18 @@ export interface SpecOverrides {
   jobId?: string;
 }
 
-/** Reads and validates a spec file; throws a usage error (exit code 2) naming the file and each problem. */
-export function readSpecFile(path: string, overrides: SpecOverrides): JobSpecInput {
+/**
+ * Reads and parses a spec file, the CLI's edge: the tenant and job id are settled here (a new job id when the
+ * file and the command line name none). Throws a usage error (exit code 2) naming the file and each problem.
+ */
+export function readSpecFile(path: string, overrides: SpecOverrides): SubmittedJobSpec {
   const input = { ...parseSpecText(path, readText(path)) };
   if (overrides.tenant.value !== undefined && (overrides.tenant.explicit || input.tenant === undefined)) {
     input.tenant = overrides.tenant.value;
   }
   if (overrides.jobId !== undefined) input.jobId = overrides.jobId;
   try {
-    parseJobSpec(input);
+    return settleJobId(parseJobSpec(input));
   } catch (error) {
     if (!(error instanceof JobSpecError)) throw error;
     const problems = error.problems.map((problem) => `  ${problem.path}: ${problem.message}`);
@@ -34,8 +38,6 @@ export function readSpecFile(path: string, overrides: SpecOverrides): JobSpecInp
       `Fix the fields above. ${EXAMPLES_HINT}`,
     );
   }
-  // the unvalidated input goes to the server, which fills in the defaults itself (and a job id if missing)
-  return input as JobSpecInput;
 }
 
 function readText(path: string): string {

@@ -4,12 +4,14 @@
  * (ACI_BATCH_PAYLOAD_KEYS), closed when the command is done.
  */
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { isTemporalUnavailable, JobClient } from '../client';
 import { loadTemporalConfig, type TemporalConfig } from '../config';
+import type { JobSettings } from '../shared/job-settings';
 import { dataConverterFromEnv } from '../security/data-converter';
-import { CliError, EXIT, isUnavailable } from './errors';
+import { CliError, EXIT } from './errors';
 
 export interface TemporalSession {
-  client: Client;
+  jobs: JobClient;
   config: TemporalConfig;
 }
 
@@ -21,8 +23,14 @@ const GRPC_NOT_FOUND = 5;
 const START_HINT =
   'Start a local server with `npm run server`, or set TEMPORAL_ADDRESS to the host:port of yours.';
 
-/** Runs `use` with a client on the configured namespace; "cannot reach Temporal" becomes exit code 4. */
-export async function withTemporal<T>(use: (session: TemporalSession) => Promise<T>): Promise<T> {
+/**
+ * Runs `use` with a job client on the configured namespace; "cannot reach Temporal" becomes exit code 4.
+ * `settings` (how containers report back) matter only to commands that submit.
+ */
+export async function withTemporal<T>(
+  use: (session: TemporalSession) => Promise<T>,
+  settings?: JobSettings,
+): Promise<T> {
   // settings first: a bad variable is a usage error (2), whether or not a server answers
   const config = loadTemporalConfig();
   // payloads are encrypted when ACI_BATCH_PAYLOAD_KEYS is set: the CLI must read them as workers write them
@@ -38,9 +46,9 @@ export async function withTemporal<T>(use: (session: TemporalSession) => Promise
   try {
     const client = new Client({ connection, namespace: config.namespace, dataConverter });
     await ensureNamespace(client, config);
-    return await use({ client, config });
+    return await use({ jobs: new JobClient(client, { taskQueue: config.taskQueue, settings }), config });
   } catch (error) {
-    if (isUnavailable(error)) throw unreachable('the server stopped answering');
+    if (isTemporalUnavailable(error)) throw unreachable('the server stopped answering');
     throw error;
   } finally {
     await connection.close();

@@ -34,3 +34,6 @@ export const RETRYABLE_FAILURE_TYPES: readonly AciFailureType[] = [
   AciFailureType.quotaExceeded,
   AciFailureType.containerNotReady,
 ];
+
+/** The failure type of a job whose spec is invalid (its details are the problems, `{ path, message }[]`). */
+export const INVALID_JOB_SPEC = 'InvalidJobSpec';

@@ -4,65 +4,17 @@
  * so that parsing is idempotent: the workflow re-validates exactly what the client sent.
  */
 import { z } from 'zod';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationBetween, jobIdSchema, resourceGroupName, tenantSchema, userEnvVarName } from './validation';
 
-/** Prefix of the environment variables the project hands to containers; user env may not use it. */
-export const RESERVED_ENV_PREFIX = 'ACI_BATCH_';
+export { jobIdSchema, tenantSchema };
+
 /** Tag keys the project sets on container groups; user tags may not use the prefix. */
 export const RESERVED_TAG_PREFIX = 'aci-batch-';
 /** ACI reserves this port range for its own use. */
 export const RESERVED_PORTS = { from: 20000, to: 30000 } as const;
 export const MAX_INSTANCES = 10_000;
 
-const dnsLabel = (what: string, max: number) =>
-  z
-    .string({ error: `${what} is required: a string of lowercase letters, digits and single hyphens` })
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    .regex(
-      /^[a-z0-9]+(-[a-z0-9]+)*$/,
-      `${what} may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit (e.g. "acme" or "nightly-2026-11-24")`,
-    );
-
-export const tenantSchema = dnsLabel('tenant', 24);
-export const jobIdSchema = dnsLabel('jobId', 40);
-
-const duration = (what: string, min: string, max: string) =>
-  z
-    .union([z.string(), z.number()], {
-      error: `${what} must be a duration such as "30s", "15m", "2h" or "3 days"`,
-    })
-    .superRefine((value, ctx) => {
-      let ms: number;
-      try {
-        ms = msToNumber(value as string);
-      } catch {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${what} "${value}" is not a duration; use e.g. "30s", "15m", "2h" or "3 days"`,
-        });
-        return;
-      }
-      if (!Number.isFinite(ms) || ms < msToNumber(min) || ms > msToNumber(max)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${what} must be between ${min} and ${max} (got "${value}")`,
-        });
-      }
-    });
-
-const envName = z
-  .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
-    'environment variable names are 1-63 letters, digits or "_", not starting with a digit',
-  )
-  .refine(
-    (name) => !name.startsWith(RESERVED_ENV_PREFIX),
-    `environment variable names starting with ${RESERVED_ENV_PREFIX} are set by aci-batch itself; rename the variable`,
-  );
-
-const envMap = z.record(envName, z.string().max(32_768, 'environment values must be at most 32 KiB'));
+const envMap = z.record(userEnvVarName, z.string().max(32_768, 'environment values must be at most 32 KiB'));
 
 const port = z
   .number({ error: 'a port must be a number' })
@@ -99,7 +51,7 @@ const failurePolicy = z.discriminatedUnion(
         .min(1, 'maxRestarts must be at least 1')
         .max(10, 'maxRestarts must be at most 10')
         .default(2),
-      backoff: duration('onFailure.backoff', '0s', '1h').default('10s'),
+      backoff: durationBetween('0s', '1h', 'onFailure.backoff').default('10s'),
       /** what happens when the restarts are used up */
       exhausted: z.enum(['delete', 'stop']).default('delete'),
     }),
@@ -167,8 +119,8 @@ export const jobSpecSchema = z
       .min(1, 'maxParallel must be at least 1')
       .max(1000, 'maxParallel must be at most 1000')
       .default(10),
-    timeLimit: duration('timeLimit', '1s', '30 days').default('1h'),
-    monitorInterval: duration('monitorInterval', '1s', '1h').default('30s'),
+    timeLimit: durationBetween('1s', '30 days', 'timeLimit').default('1h'),
+    monitorInterval: durationBetween('1s', '1h', 'monitorInterval').default('30s'),
     onFailure: failurePolicy.default({
       action: 'restart',
       maxRestarts: 2,
@@ -191,10 +143,7 @@ export const jobSpecSchema = z
       .string()
       .regex(/^[a-z0-9]+$/, 'region is an Azure location name such as "eastus"')
       .default('eastus'),
-    resourceGroup: z
-      .string()
-      .regex(/^[-\w._()]{1,90}$/, 'resourceGroup must be 1-90 letters, digits, "-", "_", ".", "(" or ")"')
-      .optional(),
+    resourceGroup: resourceGroupName.optional(),
     identity: armId('identity', 'Microsoft.ManagedIdentity').optional(),
     subnetId: armId('subnetId', 'Microsoft.Network').optional(),
     tags: z
@@ -236,6 +185,13 @@ export type JobSpecInput = z.input<typeof jobSpecSchema>;
 export type JobSpec = z.output<typeof jobSpecSchema>;
 export type FailurePolicy = JobSpec['onFailure'];
 export type InstanceParams = z.output<typeof instanceParams>;
+/** A spec whose job id is settled: what a job's workflow is started with (the edge decides the id). */
+export type SubmittedJobSpec = JobSpec & { jobId: string };
+/**
+ * One instance's spec, as its run gets it: the instance's env and command merged over the job's, and no
+ * instance list (the parent's history holds every child's input: it must not repeat the list per child).
+ */
+export type InstanceSpec = Omit<SubmittedJobSpec, 'instances' | 'maxParallel'>;
 
 export class JobSpecError extends Error {
   override name = 'JobSpecError';
@@ -276,6 +232,13 @@ export function instanceCount(spec: JobSpec): number {
   return typeof spec.instances === 'number' ? spec.instances : spec.instances.length;
 }
 
-export function instanceParamsAt(spec: JobSpec, index: number): InstanceParams {
-  return typeof spec.instances === 'number' ? {} : (spec.instances[index] ?? {});
+/** The one place per-instance parameters are resolved: env merged over the job's, command replacing it. */
+export function specForInstance(spec: SubmittedJobSpec, index: number): InstanceSpec {
+  const { instances, maxParallel: _, ...common } = spec;
+  const params = typeof instances === 'number' ? {} : (instances[index] ?? {});
+  return {
+    ...common,
+    env: { ...spec.env, ...params.env },
+    ...((params.command ?? spec.command) && { command: params.command ?? spec.command }),
+  };
 }

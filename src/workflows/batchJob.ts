@@ -27,7 +27,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { instanceCount } from '../shared/job-spec';
+import { instanceCount, specForInstance } from '../shared/job-spec';
 import { jobStatusQuery, type JobStatus, type JobSummary } from '../shared/messages';
 import { runWorkflowId } from '../shared/names';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
@@ -35,7 +35,7 @@ import { runSummary } from '../shared/summaries';
 import { containerRun } from './containerRun';
 import { runWindow } from './fan-out';
 import type { BatchJobInput } from './inputs';
-import { specForInstance, validateJobSpec } from './job-input';
+import { validateJobSpec } from './job-input';
 import { JobTracker } from './job-tracker';
 
 export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
@@ -57,7 +57,7 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
     try {
       const result = await executeChild(containerRun, {
         workflowId: runWorkflowId(spec.tenant, spec.jobId, index),
-        args: [{ spec: specForInstance(spec, index), jobId: spec.jobId, instanceIndex: index, settings }],
+        args: [{ spec: specForInstance(spec, index), instanceIndex: index, settings }],
         // if the job ends without cancelling them (terminated, timed out), the server cancels the runs
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         // a cancelled job waits until each run has removed its group

@@ -3,7 +3,7 @@
  * inspection. Callers run this in a non-cancellable scope, so a cancellation never leaves a group behind.
  */
 import { isCancellation, log } from '@temporalio/workflow';
-import type { ContainerGroupRef } from '../activities/types';
+import type { ContainerGroupRef } from '../shared/container-groups';
 import { deleteContainerGroup, getContainerLogs, stopContainerGroup } from './activities';
 import { capLogTail } from './history-limits';
 

@@ -19,8 +19,9 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
-import type { ContainerGroupRef } from '../activities/types';
+import { controlUrl, reportChannelOf, runTokenLifetimeMs, type Control } from '../shared/container-contract';
+import type { ContainerGroupRef } from '../shared/container-groups';
+import { durationMs } from '../shared/duration';
 import type { RunResult } from '../shared/messages';
 import { containerGroupName } from '../shared/names';
 import { containerCostUsd, DEFAULT_ACI_PRICES } from '../shared/pricing';
@@ -32,7 +33,6 @@ import {
 } from './activities';
 import { awaitAttemptOutcome, type AttemptOutcome } from './attempt-wait';
 import { removeGroup } from './cleanup';
-import { containerEnv, controlUrl, type Control } from './container-contract';
 import { describeFailure } from './failures';
 import type { ContainerRunInput } from './inputs';
 import { watchGroup } from './monitor';
@@ -41,8 +41,8 @@ import { RunState } from './run-state';
 
 export async function containerRun(input: ContainerRunInput): Promise<RunResult> {
   const { spec, resumed } = input;
-  const runId = workflowInfo().workflowId;
-  const run = new RunState(containerGroupName(spec.tenant, input.jobId, input.instanceIndex), resumed);
+  const { workflowId: runId, firstExecutionRunId: firstRunId } = workflowInfo();
+  const run = new RunState(containerGroupName(spec.tenant, spec.jobId, input.instanceIndex), resumed);
   run.listen();
 
   const startedAtMs = resumed?.startedAtMs ?? Date.now();
@@ -61,14 +61,8 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       const created = await createContainerGroup({
         ...group,
         spec,
-        instanceIndex: input.instanceIndex,
-        jobId: input.jobId,
-        workflowId: runId,
-        env: containerEnv(
-          { runId, tenant: spec.tenant, jobId: input.jobId, instanceIndex: input.instanceIndex },
-          input.settings,
-        ),
-        secureEnv: {},
+        run: { workflowId: runId, firstRunId, jobId: spec.jobId, instanceIndex: input.instanceIndex },
+        reporting: reportChannelOf(input.settings, billedFromMs + runTokenLifetimeMs(spec)),
       });
       group = { resourceGroup: created.resourceGroup, name: created.name };
       return { ip: created.ip };
@@ -87,7 +81,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       if (failure) return failure;
     }
     run.phase = 'Running';
-    deadlineMs = Date.now() + msToNumber(spec.timeLimit);
+    deadlineMs = Date.now() + durationMs(spec.timeLimit);
     return awaitOutcome();
   }
 
@@ -119,7 +113,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     return awaitAttemptOutcome(run, deadlineMs, () =>
       watchGroup({
         group,
-        intervalMs: msToNumber(spec.monitorInterval),
+        intervalMs: durationMs(spec.monitorInterval),
         progressUrl,
         onProgress: (progress) => run.noteProgress(progress),
       }),

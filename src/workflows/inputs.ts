@@ -1,24 +1,16 @@
 /**
  * The workflows' inputs: plain JSON, stored in history. Shared with the client, which builds them.
  */
-import type { JobSpec, JobSpecInput } from '../shared/job-spec';
+import type { InstanceSpec, SubmittedJobSpec } from '../shared/job-spec';
+import type { JobSettings } from '../shared/job-settings';
 import type { RunSummary } from '../shared/messages';
-import type { AciPrices } from '../shared/pricing';
 import type { RunSnapshot } from './run-state';
 
-/** Decided at submission and the same for every instance of a job. */
-export interface JobSettings {
-  /** HTTP callback mode: the callback endpoint's base URL; each run reports to `<base>/runs/<run id>` */
-  callbackBaseUrl?: string;
-  /** direct-signal mode: where the container's Temporal client connects */
-  temporal?: { address: string; namespace: string };
-  /** default: DEFAULT_ACI_PRICES */
-  prices?: AciPrices;
-}
+export type { JobSettings };
 
 export interface BatchJobInput {
-  /** the spec as submitted (validated by the workflow); `jobId` is required */
-  spec: JobSpecInput;
+  /** the spec as the edge (API or CLI) parsed it, its job id settled; the workflow validates it once more */
+  spec: SubmittedJobSpec;
   settings?: JobSettings;
   /** set by continue-as-new: what earlier runs of this job's workflow already did */
   carried?: CarriedJobState;
@@ -33,9 +25,8 @@ export interface CarriedJobState {
 }
 
 export interface ContainerRunInput {
-  /** this instance's spec: the instance's env and command merged in, `instances` a count */
-  spec: JobSpec;
-  jobId: string;
+  /** this instance's spec, resolved by the job (specForInstance) */
+  spec: InstanceSpec;
   instanceIndex: number;
   settings: JobSettings;
   /** set by continue-as-new: the run is past create and start, waiting for its outcome */

@@ -10,7 +10,7 @@
  *    finish time, else the run's close time); a group whose rest time is unknown and whose run is gone from
  *    Temporal (its history outlived the namespace's retention) is old: delete it.
  */
-import type { GroupCondition, OwnerStatus } from '../activities/janitor';
+import type { GroupCondition, OwnerStatus } from '../activities/types';
 
 /** How long a group kept for inspection stays, unless the janitor is told otherwise. */
 export const DEFAULT_STOPPED_RETENTION = '7 days';

@@ -6,9 +6,9 @@
  * A long sweep continues as new between pages; a failed delete is counted and left to the next sweep.
  */
 import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationMs } from '../shared/duration';
 import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { JanitorActivities, ManagedGroup, OwnerStatus } from '../activities/janitor';
+import type { JanitorActivities, ManagedGroup, OwnerStatus } from '../activities/types';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 import { runWindow } from './fan-out';
 import { DEFAULT_STOPPED_RETENTION, judgeGroup, type DeleteReason } from './janitor-policy';
@@ -67,7 +67,7 @@ const { deleteManagedContainerGroup } = proxyActivities<JanitorActivities>({
 });
 
 export async function janitor(input: JanitorInput = {}): Promise<JanitorSummary> {
-  const retentionMs = msToNumber(input.stoppedRetention ?? DEFAULT_STOPPED_RETENTION);
+  const retentionMs = durationMs(input.stoppedRetention ?? DEFAULT_STOPPED_RETENTION);
   const summary = input.resume?.summary ?? { examined: 0, deleted: 0, kept: 0, failed: 0, deletions: [] };
   let pageToken = input.resume?.pageToken;
   do {

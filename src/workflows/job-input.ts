@@ -1,24 +1,14 @@
 /**
- * The parent's view of a submitted spec: validated (an invalid spec fails the job for good, listing every
- * problem), and cut into the per-instance specs its children get.
+ * The job's one validation of its spec, inside the workflow: the edge (API or CLI) parsed it and settled its
+ * job id, but workflow input can come from anywhere (the Temporal CLI, the Web UI), so the workflow checks it
+ * once more and fails for good, listing every problem, when it is not a valid submitted spec.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  instanceCount,
-  instanceParamsAt,
-  JobSpecError,
-  parseJobSpec,
-  type JobSpec,
-  type JobSpecInput,
-} from '../shared/job-spec';
-
-/** The failure type of a job whose spec is invalid. */
-export const INVALID_JOB_SPEC = 'InvalidJobSpec';
-
-export type ValidJobSpec = JobSpec & { jobId: string };
+import { INVALID_JOB_SPEC } from '../shared/failures';
+import { JobSpecError, parseJobSpec, type JobSpec, type SubmittedJobSpec } from '../shared/job-spec';
 
 /** Throws a non-retryable `InvalidJobSpec` failure whose details are the problems (`{ path, message }[]`). */
-export function validateJobSpec(input: JobSpecInput): ValidJobSpec {
+export function validateJobSpec(input: unknown): SubmittedJobSpec {
   let spec: JobSpec;
   try {
     spec = parseJobSpec(input);
@@ -31,7 +21,7 @@ export function validateJobSpec(input: JobSpecInput): ValidJobSpec {
   if (spec.jobId === undefined) {
     const problem = {
       path: 'jobId',
-      message: 'is required when starting the workflow (startJob generates one)',
+      message: 'is required when starting the workflow (the API and CLI set one)',
     };
     throw ApplicationFailure.nonRetryable(
       `Invalid job spec:\n  ${problem.path}: ${problem.message}`,
@@ -40,19 +30,4 @@ export function validateJobSpec(input: JobSpecInput): ValidJobSpec {
     );
   }
   return { ...spec, jobId: spec.jobId };
-}
-
-/**
- * One instance's spec: its own env and command merged over the job's, and `instances` reduced to the count,
- * so that a child's input (and the parent's history, which holds every child's input) does not repeat the
- * whole instance list a thousand times.
- */
-export function specForInstance(spec: JobSpec, index: number): JobSpec {
-  const params = instanceParamsAt(spec, index);
-  return {
-    ...spec,
-    env: { ...spec.env, ...params.env },
-    command: params.command ?? spec.command,
-    instances: instanceCount(spec),
-  };
 }

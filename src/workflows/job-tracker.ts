@@ -5,12 +5,13 @@
  * continue-as-new, and writes the summary.
  */
 import { isCancellation } from '@temporalio/workflow';
-import type { JobOutcome, JobStatus, JobSummary, RunResult, RunStatus, RunSummary } from '../shared/messages';
+import type { JobStatus, JobSummary, RunResult, RunStatus, RunSummary } from '../shared/messages';
 import { containerGroupName } from '../shared/names';
 import { containerCostUsd, DEFAULT_ACI_PRICES, roundUsd, type AciPrices } from '../shared/pricing';
+import { jobOutcomeOf } from '../shared/statuses';
 import { describeFailure } from './failures';
 import type { CarriedJobState } from './inputs';
-import type { ValidJobSpec } from './job-input';
+import type { SubmittedJobSpec } from '../shared/job-spec';
 
 export class JobTracker {
   readonly startedAtMs: number;
@@ -19,7 +20,7 @@ export class JobTracker {
   private readonly running = new Map<number, number>();
 
   constructor(
-    private readonly spec: ValidJobSpec,
+    private readonly spec: SubmittedJobSpec,
     readonly total: number,
     private readonly prices: AciPrices = DEFAULT_ACI_PRICES,
     carried?: CarriedJobState,
@@ -114,7 +115,7 @@ export class JobTracker {
     return {
       tenant: this.spec.tenant,
       jobId: this.spec.jobId,
-      outcome: outcomeOf(succeeded, this.total, cancelled),
+      outcome: jobOutcomeOf(succeeded, this.total, cancelled),
       total: this.total,
       succeeded,
       failed: count('Failed'),
@@ -145,10 +146,4 @@ export class JobTracker {
       costUsd: 0,
     };
   }
-}
-
-export function outcomeOf(succeeded: number, total: number, cancelled: boolean): JobOutcome {
-  if (cancelled) return 'Cancelled';
-  if (succeeded === total) return 'Completed';
-  return succeeded === 0 ? 'Failed' : 'PartiallyFailed';
 }

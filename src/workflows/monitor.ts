@@ -5,7 +5,7 @@
  * something to act on; the caller cancels it when the container reports first.
  */
 import { isCancellation, log, sleep } from '@temporalio/workflow';
-import type { ContainerGroupRef, ContainerGroupState } from '../activities/types';
+import type { ContainerGroupRef, ContainerGroupState } from '../shared/container-groups';
 import { getContainerGroupState, getContainerProgress } from './activities';
 import type { ProgressNote } from './run-state';
 

@@ -2,9 +2,10 @@
  * What an attempt's outcome means for the run (its verdict), and what the job's policies say to do next.
  * Pure functions: the run's decisions can be read, and tested, apart from the waiting.
  */
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationMs } from '../shared/duration';
 import type { JobSpec } from '../shared/job-spec';
 import type { RunStatus } from '../shared/messages';
+import { runStatusOfReport } from '../shared/statuses';
 import type { AttemptOutcome } from './attempt-wait';
 import { capMessage, capResult } from './history-limits';
 
@@ -23,7 +24,7 @@ export function verdictOf(outcome: SettledOutcome, timeLimit: JobSpec['timeLimit
       const { report } = outcome;
       const { result, dropped } = capResult(report.result);
       return {
-        status: report.status === 'Completed' ? 'Succeeded' : 'Failed',
+        status: runStatusOfReport(report.status),
         exitCode: report.exitCode,
         message: capMessage([report.message, dropped].filter(Boolean).join('; ') || undefined),
         result,
@@ -66,7 +67,7 @@ export function nextStep(
   switch (policy.action) {
     case 'restart':
       return attempt <= policy.maxRestarts
-        ? { action: 'restart', backoffMs: msToNumber(policy.backoff) }
+        ? { action: 'restart', backoffMs: durationMs(policy.backoff) }
         : { action: 'finish', keepGroup: policy.exhausted === 'stop' };
     case 'stop':
       return { action: 'finish', keepGroup: true };

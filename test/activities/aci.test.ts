@@ -10,23 +10,30 @@ import type { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import type { LroHeartbeat } from '../../src/activities/lro';
+import type { AciActivities } from '../../src/activities/types';
+import { RunTokens } from '../../src/security/run-tokens';
 import type {
-  AciActivities,
   ContainerGroupRef,
   ContainerGroupState,
   CreateContainerGroupInput,
-} from '../../src/activities/types';
+} from '../../src/shared/container-groups';
 import { createAciClient, emulatorCredential } from '../../src/azure/client';
 import { QUOTA_RETRY_DELAY_MS, DEFAULT_THROTTLE_DELAY_MS } from '../../src/azure/errors';
 import { AciFailureType } from '../../src/shared/failures';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import { parseJobSpec, type JobSpecInput } from '../../src/shared/job-spec';
+import {
+  parseJobSpec,
+  specForInstance,
+  type JobSpecInput,
+  type SubmittedJobSpec,
+} from '../../src/shared/job-spec';
 import { containerGroupName, runWorkflowId } from '../../src/shared/names';
 import { activityEnv } from './activity-env';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000aa';
 const RG = 'batch-rg';
 const POLL_MS = 50;
+const CALLBACK_SECRET = 'a-test-callback-secret-of-32-characters';
 
 let emulator: Emulator;
 let aci: ContainerInstanceManagementClient;
@@ -45,7 +52,12 @@ function clientFor(target: Emulator): ContainerInstanceManagementClient {
 beforeAll(async () => {
   emulator = await startEmulator({ killGraceMs: 200, missingResourceGroups: ['gone-rg'] });
   aci = clientFor(emulator);
-  activities = createActivities({ aci, pollIntervalMs: POLL_MS, requestTimeoutMs: 500 });
+  activities = createActivities({
+    aci,
+    pollIntervalMs: POLL_MS,
+    requestTimeoutMs: 500,
+    runTokens: new RunTokens(CALLBACK_SECRET),
+  });
 });
 
 afterAll(async () => {
@@ -73,12 +85,18 @@ function createInput(script: string, overrides: Partial<JobSpecInput> = {}): Cre
   return {
     resourceGroup: RG,
     name: containerGroupName('acme', jobId, 0),
-    spec,
-    instanceIndex: 0,
-    jobId,
-    workflowId: runWorkflowId('acme', jobId, 0),
-    env: { ACI_BATCH_RUN_ID: `run-${jobId}` },
-    secureEnv: { ACI_BATCH_CALLBACK_TOKEN: `token-${jobId}-s3cret` },
+    spec: specForInstance(spec as SubmittedJobSpec, 0),
+    run: {
+      workflowId: runWorkflowId('acme', jobId, 0),
+      firstRunId: `first-run-of-${jobId}`,
+      jobId,
+      instanceIndex: 0,
+    },
+    reporting: {
+      kind: 'callback',
+      baseUrl: 'https://api.example.com/v1',
+      tokenExpiresAtMs: Date.now() + 3600_000,
+    },
   };
 }
 
@@ -177,24 +195,37 @@ describe('create and run to completion', () => {
     expect(done.container?.detailStatus).toBe('Error');
   });
 
-  it('hands the container its env, contract env and secure env; none of it is echoed by ARM', async () => {
+  it('hands the container its env, the contract env and a run token; no secret is echoed by ARM', async () => {
     const input = createInput(
-      // the script prints the secrets' lengths only, so that the command itself holds no secret
-      'const e = process.env; console.log([e.MODE, e.ACI_BATCH_RUN_ID, e.DB_PASSWORD.length, e.ACI_BATCH_CALLBACK_TOKEN.length].join(" "))',
+      // the script prints the password's length only, so that the command itself holds no secret; the token
+      // is printed for the test to check (it is worth nothing outside this test's API)
+      'const e = process.env; console.log([e.MODE, e.ACI_BATCH_RUN_ID, e.ACI_BATCH_CALLBACK_URL, e.DB_PASSWORD.length, e.ACI_BATCH_CALLBACK_TOKEN].join(" "))',
       { env: { MODE: 'full' }, secretEnv: { DB_PASSWORD: 'pw-s3cret' } },
     );
     await run(activities.createContainerGroup, [input]).result;
     await waitForState(ref(input), (s) => s.container?.state === 'Terminated');
     const logs = await run(activities.getContainerLogs, [{ ...ref(input), tail: 10 }]).result;
-    const tokenLength = input.secureEnv.ACI_BATCH_CALLBACK_TOKEN?.length;
-    expect(logs).toBe(`full run-${input.jobId} ${'pw-s3cret'.length} ${tokenLength}\n`);
+    const [mode, runId, callbackUrl, passwordLength, token] = logs.trim().split(' ');
+    expect([mode, runId, callbackUrl, passwordLength]).toEqual([
+      'full',
+      input.run.workflowId,
+      `https://api.example.com/v1/runs/${input.run.workflowId}`,
+      String('pw-s3cret'.length),
+    ]);
+    // minted by the activity for this run's execution, valid until the run's end
+    const check = new RunTokens(CALLBACK_SECRET).verify(input.run.workflowId, token ?? '');
+    expect(check).toEqual({
+      valid: true,
+      claims: { firstRunId: input.run.firstRunId, expiresAtMs: expect.any(Number) },
+    });
 
     const group = await aci.containerGroups.get(RG, input.name);
     expect(JSON.stringify(group)).not.toContain('s3cret');
+    expect(JSON.stringify(group)).not.toContain(token);
     expect(group.tags).toMatchObject({
-      'aci-batch-workflow-id': input.workflowId,
+      'aci-batch-workflow-id': input.run.workflowId,
       'aci-batch-instance': '0',
-      'aci-batch-job-id': input.jobId,
+      'aci-batch-job-id': input.run.jobId,
       'aci-batch-tenant': 'acme',
       'aci-batch-managed-by': 'aci-batch',
     });
@@ -365,11 +396,11 @@ describe('idempotent create', () => {
   it('refuses a same-named group that belongs to another job, and leaves it alone', async () => {
     const input = createInput(KEEP_RUNNING);
     await run(activities.createContainerGroup, [input]).result;
-    const intruder = { ...input, workflowId: 'other-tenant.other-job.0' };
+    const intruder = { ...input, run: { ...input.run, workflowId: 'other-tenant.other-job.0' } };
     const failure = await failureOf(run(activities.createContainerGroup, [intruder]).result);
     expect(failure.type).toBe(AciFailureType.groupConflict);
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toContain(`belongs to workflow ${input.workflowId}`);
+    expect(failure.message).toContain(`belongs to workflow ${input.run.workflowId}`);
     expect(puts(input)).toHaveLength(1);
     expect(emulator.groups().find((g) => g.name === input.name)?.state).toBe('Running');
   });
@@ -470,7 +501,11 @@ describe('faults reach the right outcome', () => {
   it("ACI's create budget used up: AciQuotaExceeded at once, not minutes of sleeping in the SDK", async () => {
     const limited = await startEmulator({ rateLimits: { createsPer5Min: 1 } });
     try {
-      const limitedActivities = createActivities({ aci: clientFor(limited), pollIntervalMs: POLL_MS });
+      const limitedActivities = createActivities({
+        aci: clientFor(limited),
+        pollIntervalMs: POLL_MS,
+        runTokens: new RunTokens(CALLBACK_SECRET),
+      });
       await run(limitedActivities.createContainerGroup, [createInput(KEEP_RUNNING)]).result;
       const started = Date.now();
       const failure = await failureOf(
@@ -491,15 +526,23 @@ describe('validation before any call', () => {
   it.each<[string, (input: CreateContainerGroupInput) => CreateContainerGroupInput, string]>([
     ['no resource group', (input) => ({ ...input, resourceGroup: '' }), 'resourceGroup is required'],
     [
-      'a reserved port',
-      (input) => ({ ...input, spec: { ...input.spec, ports: [20008] } }),
-      'reserved by ACI',
+      'a run id too long for its tag',
+      (input) => ({ ...input, run: { ...input.run, workflowId: 'x'.repeat(300) } }),
+      'run.workflowId must be 1-256 characters',
+    ],
+    [
+      'callbacks without a run token secret',
+      (input) => ({ ...input, name: `${input.name}-x` }),
+      'no ACI_BATCH_CALLBACK_SECRET',
     ],
     ['a bad group name', (input) => ({ ...input, name: 'Not_Valid' }), 'not a valid container group name'],
-  ])('%s: non-retryable AciInvalidSpec, no request sent', async (_what, broken, message) => {
+  ])('%s: non-retryable AciInvalidSpec, no request sent', async (what, broken, message) => {
     const input = broken(createInput(KEEP_RUNNING));
     const before = emulator.requests.all().length;
-    const failure = await failureOf(run(activities.createContainerGroup, [input]).result);
+    const tested = what.startsWith('callbacks')
+      ? createActivities({ aci, pollIntervalMs: POLL_MS })
+      : activities;
+    const failure = await failureOf(run(tested.createContainerGroup, [input]).result);
     expect(failure.type).toBe(AciFailureType.invalidSpec);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(message);
@@ -511,6 +554,7 @@ describe('validation before any call', () => {
       aci,
       pollIntervalMs: POLL_MS,
       defaultResourceGroup: 'default-rg',
+      runTokens: new RunTokens(CALLBACK_SECRET),
     });
     const input = { ...createInput(KEEP_RUNNING), resourceGroup: '' };
     const state = await run(withDefault.createContainerGroup, [input]).result;

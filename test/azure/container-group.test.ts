@@ -1,43 +1,54 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import type { CreateContainerGroupInput } from '../../src/activities/types';
 import {
   buildContainerGroup,
+  prepareCreateRequest,
   registryHost,
   secretValues,
-  validateCreateInput,
 } from '../../src/azure/container-group';
-import { parseJobSpec, type JobSpecInput } from '../../src/shared/job-spec';
+import type { CreateContainerGroupInput } from '../../src/shared/container-groups';
+import {
+  parseJobSpec,
+  specForInstance,
+  type JobSpecInput,
+  type SubmittedJobSpec,
+} from '../../src/shared/job-spec';
 
 const IDENTITY =
   '/subscriptions/s1/resourceGroups/ops/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch-pull';
 const SUBNET =
   '/subscriptions/s1/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/aci';
+const TOKEN = 'tok-s3cret';
 
+/** The create input a run of instance `index` sends: its spec resolved by the workflow, reporting by callback. */
 function request(
   spec: JobSpecInput,
+  index = 1,
   overrides: Partial<CreateContainerGroupInput> = {},
 ): CreateContainerGroupInput {
+  const parsed = parseJobSpec({ jobId: 'nightly', ...spec }) as SubmittedJobSpec;
   return {
     resourceGroup: 'batch-rg',
     name: 'acme-nightly-1x2y3z-1',
-    spec: parseJobSpec(spec),
-    instanceIndex: 1,
-    jobId: 'nightly',
-    workflowId: 'acme.nightly.1',
-    env: { ACI_BATCH_RUN_ID: 'run-1' },
-    secureEnv: { ACI_BATCH_CALLBACK_TOKEN: 'tok-s3cret' },
+    spec: specForInstance(parsed, index),
+    run: {
+      workflowId: `acme.nightly.${index}`,
+      firstRunId: 'first-run',
+      jobId: 'nightly',
+      instanceIndex: index,
+    },
+    reporting: { kind: 'callback', baseUrl: 'https://api.example.com/v1', tokenExpiresAtMs: 0 },
     ...overrides,
   };
 }
 
 function build(input: CreateContainerGroupInput) {
-  return buildContainerGroup(validateCreateInput(input), input);
+  return buildContainerGroup(prepareCreateRequest(input, TOKEN));
 }
 
 function invalid(input: CreateContainerGroupInput): ApplicationFailure {
   try {
-    validateCreateInput(input);
+    prepareCreateRequest(input, TOKEN);
   } catch (error) {
     expect(error).toBeInstanceOf(ApplicationFailure);
     return error as ApplicationFailure;
@@ -90,7 +101,11 @@ describe('buildContainerGroup', () => {
             { name: 'MODE', value: 'full' },
             { name: 'SHARED', value: 'instance' },
             { name: 'SHARD', value: '1' },
-            { name: 'ACI_BATCH_RUN_ID', value: 'run-1' },
+            { name: 'ACI_BATCH_RUN_ID', value: 'acme.nightly.1' },
+            { name: 'ACI_BATCH_JOB_ID', value: 'nightly' },
+            { name: 'ACI_BATCH_TENANT', value: 'acme' },
+            { name: 'ACI_BATCH_INSTANCE_INDEX', value: '1' },
+            { name: 'ACI_BATCH_CALLBACK_URL', value: 'https://api.example.com/v1/runs/acme.nightly.1' },
             { name: 'DB_PASSWORD', secureValue: 'pw-s3cret' },
             { name: 'ACI_BATCH_CALLBACK_TOKEN', secureValue: 'tok-s3cret' },
           ],
@@ -109,7 +124,7 @@ describe('buildContainerGroup', () => {
   it('keeps the spec command for instances without an override, and a public IP without a subnet', () => {
     const input = request(
       { tenant: 'acme', image: 'node:20', command: ['node', 'job.js'], instances: 2, ports: [80, 8080] },
-      { instanceIndex: 0 },
+      0,
     );
     const body = build(input);
     expect(body.containers[0]?.command).toEqual(['node', 'job.js']);
@@ -139,65 +154,60 @@ describe('buildContainerGroup', () => {
 
   it('lists the secret values so that error messages can redact them', () => {
     const input = request({ tenant: 'acme', image: 'busybox', secretEnv: { A: 'x1' }, instances: 2 });
-    expect(secretValues(validateCreateInput(input), input)).toEqual(['x1', 'tok-s3cret']);
+    expect(secretValues(prepareCreateRequest(input, TOKEN))).toEqual(['x1', 'tok-s3cret']);
   });
 });
 
-describe('validateCreateInput', () => {
+describe('prepareCreateRequest', () => {
   const spec: JobSpecInput = { tenant: 'acme', image: 'busybox', instances: 2 };
 
-  it('accepts a valid request and returns the spec', () => {
-    expect(validateCreateInput(request(spec)).image).toBe('busybox');
+  it('gives a container reporting by signal the Temporal address, and one judged by exit code neither', () => {
+    const bySignal = prepareCreateRequest(
+      request(spec, 1, {
+        reporting: { kind: 'signal', address: 'temporal.internal:7233', namespace: 'batch' },
+      }),
+      undefined,
+    );
+    expect(bySignal.env).toMatchObject({
+      ACI_BATCH_TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      ACI_BATCH_TEMPORAL_NAMESPACE: 'batch',
+    });
+    expect(bySignal.env).not.toHaveProperty('ACI_BATCH_CALLBACK_URL');
+    expect(bySignal.secureEnv).toEqual({});
+    const byExitCode = prepareCreateRequest(request(spec, 1, { reporting: { kind: 'exitCode' } }), undefined);
+    expect(Object.keys(byExitCode.env).sort()).toEqual([
+      'ACI_BATCH_INSTANCE_INDEX',
+      'ACI_BATCH_JOB_ID',
+      'ACI_BATCH_RUN_ID',
+      'ACI_BATCH_TENANT',
+    ]);
   });
 
   it('requires a resource group', () => {
-    const failure = invalid(request(spec, { resourceGroup: '' }));
+    const failure = invalid(request(spec, 1, { resourceGroup: '' }));
     expect(failure.type).toBe('AciInvalidSpec');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('resourceGroup is required');
   });
 
   it('lists every problem in one non-retryable failure', () => {
-    const failure = invalid(
-      request(spec, {
-        name: 'Bad_Name-',
-        instanceIndex: 2,
-        jobId: 'Nope!',
-        workflowId: '',
-        env: { PLAIN: 'x' },
-      }),
-    );
+    const input = request(spec);
+    const failure = invalid({ ...input, name: 'Bad_Name-', run: { ...input.run, workflowId: '' } });
     expect(failure.type).toBe('AciInvalidSpec');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('name "Bad_Name-" is not a valid container group name');
-    expect(failure.message).toContain("instanceIndex 2 is outside the job's instances 0-1");
-    expect(failure.message).toContain('jobId "Nope!" is not a valid job id');
-    expect(failure.message).toContain('workflowId must be');
-    expect(failure.message).toContain('contract environment variable "PLAIN" must be named ACI_BATCH_');
-  });
-
-  it('re-validates the spec (reserved ports) since it crossed a serialisation boundary', () => {
-    const input = request(spec);
-    const failure = invalid({ ...input, spec: { ...input.spec, ports: [20008] } });
-    expect(failure.message).toContain('spec.ports.0: ports 20000-30000 are reserved by ACI');
+    expect(failure.message).toContain('run.workflowId must be');
   });
 
   it('refuses a variable set both as plain and as secret env, without showing the secret', () => {
     const failure = invalid(
       request(
         { tenant: 'acme', image: 'busybox', env: { TOKEN: 'plain' }, secretEnv: { TOKEN: 'hidden-value' } },
-        {
-          instanceIndex: 0,
-        },
+        0,
       ),
     );
     expect(failure.message).toContain('environment variable TOKEN is set both as plain and as secret env');
     expect(failure.message).not.toContain('hidden-value');
-  });
-
-  it('refuses a jobId that differs from the spec', () => {
-    const failure = invalid(request({ ...spec, jobId: 'other' }));
-    expect(failure.message).toContain('jobId "nightly" differs from the spec\'s jobId "other"');
   });
 });
 

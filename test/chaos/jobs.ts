@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { getRunHandle, startJob, type StartedJob } from '../../src/client';
+import type { JobClient, JobRef } from '../../src/client';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import {
   runProgressQuery,
@@ -14,7 +14,7 @@ import {
   type RunStatus,
 } from '../../src/shared/messages';
 import { containerGroupName, runWorkflowId } from '../../src/shared/names';
-import type { JobSettings } from '../../src/workflows/inputs';
+import { submitSpec } from '../helpers/jobs';
 
 export const CHAOS_TENANT = 'chaos';
 export const SAMPLE_IMAGE = 'acibatch.azurecr.io/samples/batch-job:1';
@@ -108,12 +108,19 @@ export function runCount(jobs: readonly ChaosJob[]): number {
   return jobs.reduce((sum, job) => sum + job.expected.length, 0);
 }
 
-export function submitJobs(
-  client: Client,
-  jobs: readonly ChaosJob[],
-  options: { taskQueue: string; settings: JobSettings },
-): Promise<StartedJob[]> {
-  return Promise.all(jobs.map((job) => startJob(client, job.spec, options)));
+/** A submitted job of a scenario, and the way to its summary. */
+export interface StartedJob {
+  ref: JobRef;
+  result(): Promise<JobSummary>;
+}
+
+export function submitJobs(client: JobClient, jobs: readonly ChaosJob[]): Promise<StartedJob[]> {
+  return Promise.all(
+    jobs.map(async (job) => {
+      const { ref } = await submitSpec(client, job.spec);
+      return { ref, result: () => client.result(ref) };
+    }),
+  );
 }
 
 /** A job's outcome: its summary, or why there is none. */
@@ -132,16 +139,17 @@ async function settleJob(job: StartedJob, deadline: number): Promise<Settled> {
   let lastError = 'no answer';
   while (Date.now() < deadline) {
     try {
-      const summary = await beforeDeadline(job.handle.result(), deadline);
+      const summary = await beforeDeadline(job.result(), deadline);
       if (summary === undefined) break;
       return { summary };
     } catch (error) {
-      if (error instanceof WorkflowFailedError) return { error: `job ${job.jobId} failed: ${error.message}` };
+      if (error instanceof WorkflowFailedError)
+        return { error: `job ${job.ref.jobId} failed: ${error.message}` };
       lastError = error instanceof Error ? error.message : String(error);
       await sleep(500);
     }
   }
-  return { error: `job ${job.jobId} did not finish in time (last error: ${lastError})` };
+  return { error: `job ${job.ref.jobId} did not finish in time (last error: ${lastError})` };
 }
 
 /** The promise's value, or undefined once the deadline passes (the promise is then left to itself). */
@@ -195,7 +203,7 @@ export async function runProgress(
   index: number,
 ): Promise<RunProgress | undefined> {
   try {
-    return await getRunHandle(client, CHAOS_TENANT, jobId, index).query(runProgressQuery);
+    return await client.workflow.getHandle(runWorkflowId(CHAOS_TENANT, jobId, index)).query(runProgressQuery);
   } catch {
     return undefined;
   }

@@ -4,14 +4,13 @@
  * then assert).
  */
 import { randomBytes } from 'node:crypto';
-import type { StartedJob } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import type { Emulator, EmulatorOptions } from '../../dev/emulator';
 import type { JobSummary } from '../../src/shared/messages';
 import { expect, inject } from 'vitest';
 import { workflowBundle } from '../helpers/temporal';
-import { groupNamesOf, judge, runCount, settleJobs, type ChaosJob } from './jobs';
+import { groupNamesOf, judge, runCount, settleJobs, type ChaosJob, type StartedJob } from './jobs';
 import { groupsNotCreatedExactlyOnce, leakedGroups } from './groups';
 import type { ChaosTally } from './tally';
 

@@ -15,7 +15,8 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createAciClientFromConfig, loadAzureConfig } from '../../src/azure/client';
-import { createWorker, loadWorkerConfig, withRunTokens } from '../../src/worker';
+import { RunTokens } from '../../src/security/run-tokens';
+import { createWorker, loadWorkerConfig } from '../../src/worker';
 
 export const WORKER_READY_LINE = 'chaos worker ready';
 export const WORKFLOW_BUNDLE_ENV = 'CHAOS_WORKFLOW_BUNDLE';
@@ -32,12 +33,13 @@ async function main(): Promise<void> {
       aci: createAciClientFromConfig(azure),
       defaultResourceGroup: azure.defaultResourceGroup,
       pollIntervalMs: azure.pollIntervalMs,
+      runTokens: config.callbackSecret ? new RunTokens(config.callbackSecret) : undefined,
     });
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: withRunTokens(activities, config.callbackSecret),
+      activities,
       workflowBundle: { codePath: bundlePath },
       limits: config.limits,
     });

@@ -7,7 +7,7 @@ import '../helpers/quiet-runtime';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJob } from '../../src/client';
+import { submitSpec } from '../helpers/jobs';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import type { JobSpecInput } from '../../src/shared/job-spec';
@@ -69,11 +69,8 @@ describe.each(['signal', 'callback'] as const)(
       const jobId = `${reporting}-${randomBytes(3).toString('hex')}`;
       let summary: JobSummary;
       if (reporting === 'signal') {
-        const job = await startJob(stack.client, sampleJob(jobId), {
-          taskQueue: stack.taskQueue,
-          settings: stack.jobSettings,
-        });
-        summary = await job.handle.result();
+        const job = await submitSpec(stack.jobs, sampleJob(jobId));
+        summary = await stack.jobs.result(job.ref);
       } else {
         summary = await submitAndFollowThroughApi(stack, sampleJob(jobId));
       }

@@ -13,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError } from '../../src/api/errors';
 import { PageTokens } from '../../src/api/page-tokens';
 import { buildApiServer } from '../../src/api/server';
+import { JobClient } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { ApiKeys } from '../../src/security/api-keys';
-import { issueRunToken } from '../../src/security/run-tokens';
+import { RunTokens } from '../../src/security/run-tokens';
 import { JobSpecError, parseJobSpec } from '../../src/shared/job-spec';
 
 const RUNS = 120;
@@ -32,12 +33,13 @@ let app: FastifyInstance;
 beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalDevAddress') });
   app = await buildApiServer({
-    client: new Client({ connection, namespace: DEFAULT_NAMESPACE }),
+    // nothing polls this queue; no request below can start a job anyway
+    jobs: new JobClient(new Client({ connection, namespace: DEFAULT_NAMESPACE }), {
+      taskQueue: `api-properties-${randomBytes(4).toString('hex')}`,
+      settings: {},
+    }),
     apiKeys: new ApiKeys({ [TENANT]: [API_KEY] }),
     callbackSecret: SECRET,
-    // nothing polls this queue; no request below can start a job anyway
-    taskQueue: `api-properties-${randomBytes(4).toString('hex')}`,
-    settings: {},
   });
 });
 afterAll(async () => {
@@ -71,13 +73,19 @@ const wrongApiKey = fc.oneof(
   fc.constant(`Basic ${API_KEY}`),
   fc.constant(`bearer ${API_KEY}`),
 );
+/** Claims of a run that does not exist: a well-signed token for it is answered 404, never 2xx. */
+const NO_SUCH_RUN = {
+  firstRunId: '00000000-0000-4000-8000-000000000000',
+  expiresAtMs: Date.now() + 3600_000,
+};
+const issue = (secret: string, runId: string) => new RunTokens(secret).issue(runId, NO_SUCH_RUN);
 const wrongRunToken = (runId: string) =>
   fc.oneof(
     fc.constant(undefined),
     headerText.map((text) => `Bearer ${text}`),
-    fc.constant(`Bearer ${issueRunToken(`${SECRET}x`, runId)}`),
-    fc.constant(`Bearer ${issueRunToken(SECRET, `${runId}x`)}`),
-    fc.constant(`Basic ${issueRunToken(SECRET, runId)}`),
+    fc.constant(`Bearer ${issue(`${SECRET}x`, runId)}`),
+    fc.constant(`Bearer ${issue(SECRET, `${runId}x`)}`),
+    fc.constant(`Basic ${issue(SECRET, runId)}`),
   );
 const contentType = fc.oneof(
   fc.constantFrom(
@@ -303,7 +311,7 @@ const callbacksToNoRun = fc
   .map(({ runId, path, body, type }): InjectOptions => ({
     method: path ? 'POST' : 'GET',
     url: `/v1/runs/${encodeSegment(runId)}${path}`,
-    headers: headers(bearer(issueRunToken(SECRET, runId)), type),
+    headers: headers(bearer(issue(SECRET, runId)), type),
     ...(path && { payload: body }),
   }));
 

@@ -4,12 +4,13 @@
  * the test plays it, calling the callbacks with the run's token.
  */
 import '../helpers/quiet-runtime';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
-import { issueRunToken } from '../../src/security/run-tokens';
+import { RunTokens } from '../../src/security/run-tokens';
+import { runTokenOf } from '../helpers/jobs';
 import { runWorkflowId } from '../../src/shared/names';
 import { workflowBundle } from '../helpers/temporal';
 
@@ -81,10 +82,10 @@ async function waitForState(jobId: string, predicate: (state: string) => boolean
 /** Waits until the run's group exists and the run accepts reports. */
 async function waitForRun(runId: string) {
   for (let i = 0; i < 150; i++) {
-    const response = await api('GET', `/v1/runs/${runId}`, {
-      headers: { authorization: `Bearer ${issueRunToken(secret, runId)}` },
-    });
-    if (response.status === 200 && response.body.phase === 'Running') return;
+    const token = await runTokenOf(stack.client, secret, runId).catch(() => undefined);
+    const response =
+      token && (await api('GET', `/v1/runs/${runId}`, { headers: { authorization: `Bearer ${token}` } }));
+    if (response && response.status === 200 && response.body.phase === 'Running') return token;
     await sleep(200);
   }
   throw new Error(`run ${runId} did not start`);
@@ -187,8 +188,10 @@ describe('container callbacks', () => {
     const jobId = `cb-${randomBytes(3).toString('hex')}`;
     expect((await api('POST', '/v1/jobs', { key: keys.acme, body: idleJob(jobId) })).status).toBe(202);
     const runId = runWorkflowId('acme', jobId, 0);
-    const auth = (id: string) => ({ authorization: `Bearer ${issueRunToken(secret, id)}` });
-    await waitForRun(runId);
+    const token = await waitForRun(runId);
+    const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
+    const auth = () => bearer(token);
+    const someRun = { firstRunId: randomUUID(), expiresAtMs: Date.now() + 60_000 };
 
     // forged: no token, a made-up token, the token of another run, a token under another secret
     const completed = {
@@ -200,9 +203,11 @@ describe('container callbacks', () => {
     };
     const forgeries: Array<Record<string, string>> = [
       {},
-      { authorization: 'Bearer v1.forged' },
-      auth(runWorkflowId('acme', jobId, 1)),
-      { authorization: `Bearer ${issueRunToken('another-secret-of-32-characters-at-least', runId)}` },
+      bearer('v2.forged.token'),
+      bearer(new RunTokens(secret).issue(runWorkflowId('acme', jobId, 1), someRun)),
+      bearer(new RunTokens('another-secret-of-32-characters-at-least').issue(runId, someRun)),
+      // this run's id and the right secret, but another execution's (an earlier job with the same id)
+      bearer(new RunTokens(secret).issue(runId, someRun)),
     ];
     for (const headers of forgeries) {
       const forged = await api('POST', `/v1/runs/${runId}/complete`, { body: completed, headers });
@@ -212,32 +217,31 @@ describe('container callbacks', () => {
       (
         await api('POST', '/v1/runs/acme.nope.0/progress', {
           body: { percent: 5 },
-          headers: auth('acme.nope.0'),
+          headers: bearer(new RunTokens(secret).issue('acme.nope.0', someRun)),
         })
       ).status,
     ).toBe(404);
     const tooLarge = await api('POST', `/v1/runs/${runId}/complete`, {
       body: { ...completed, message: 'x'.repeat(20_000) },
-      headers: auth(runId),
+      headers: auth(),
     });
     expect(tooLarge.status).toBe(413);
     const malformed = await api('POST', `/v1/runs/${runId}/complete`, {
       body: { status: 'Maybe' },
-      headers: auth(runId),
+      headers: auth(),
     });
     expect(malformed.status).toBe(400);
 
     expect(
-      (await api('POST', `/v1/runs/${runId}/progress`, { body: { percent: 50 }, headers: auth(runId) }))
-        .status,
+      (await api('POST', `/v1/runs/${runId}/progress`, { body: { percent: 50 }, headers: auth() })).status,
     ).toBe(202);
     expect(
-      (await api('POST', `/v1/runs/${runId}/complete`, { body: completed, headers: auth(runId) })).status,
+      (await api('POST', `/v1/runs/${runId}/complete`, { body: completed, headers: auth() })).status,
     ).toBe(202);
     // the same report again (a retry after a lost answer) is accepted or refused, never a second outcome
     const duplicate = await api('POST', `/v1/runs/${runId}/complete`, {
       body: completed,
-      headers: auth(runId),
+      headers: auth(),
     });
     expect([202, 410]).toContain(duplicate.status);
 
@@ -253,7 +257,7 @@ describe('container callbacks', () => {
 
     const late = await api('POST', `/v1/runs/${runId}/complete`, {
       body: { ...completed, status: 'Failed', exitCode: 1, reportId: 'r-2' },
-      headers: auth(runId),
+      headers: auth(),
     });
     expect(late.status).toBe(410);
     expect(stack.emulator!.groups()).toEqual([]);

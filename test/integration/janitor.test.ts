@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
-import { startJob } from '../../src/client';
+import { submitSpec } from '../helpers/jobs';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { ensureJanitorSchedule } from '../../src/janitor-schedule';
@@ -117,14 +117,8 @@ describe('the janitor', () => {
     const untagged = `untagged-${suffix}`;
     const foreign = `foreign-${suffix}`;
 
-    const runningJob = await startJob(stack.client, idle(running), {
-      taskQueue: stack.taskQueue,
-      settings: stack.jobSettings,
-    });
-    const keptJob = await startJob(stack.client, keptOnSuccess(kept), {
-      taskQueue: stack.taskQueue,
-      settings: stack.jobSettings,
-    });
+    const runningJob = await submitSpec(stack.jobs, idle(running));
+    const keptJob = await submitSpec(stack.jobs, keptOnSuccess(kept));
     await createGroupDirectly(orphan, {
       [TAGS.managedBy]: MANAGED_BY_VALUE,
       [TAGS.tenant]: tenant,
@@ -134,7 +128,7 @@ describe('the janitor', () => {
     await createGroupDirectly(untagged);
     await createGroupDirectly(foreign, { [TAGS.managedBy]: 'someone-else', [TAGS.workflowId]: 'gone.0' });
 
-    const keptSummary = await keptJob.handle.result();
+    const keptSummary = await stack.jobs.result(keptJob.ref);
     expect(keptSummary.runs[0]).toMatchObject({ status: 'Succeeded', keptGroup: true });
     await waitFor('the running run has its group', () =>
       stack.emulator!.groups().some((group) => group.name === runningGroup && group.state === 'Running'),
@@ -149,7 +143,7 @@ describe('the janitor', () => {
 
     // the run ends without cleaning up (terminated): its group is an orphan now
     await stack.client.workflow.getHandle(runWorkflowId(tenant, running, 0)).terminate('janitor test');
-    await runningJob.handle.result();
+    await stack.jobs.result(runningJob.ref);
 
     // the kept group came to rest when its run finished: let a retention of 1 second pass
     await sleep(Math.max(0, Date.parse(keptSummary.runs[0]!.finishedAt) + 1500 - Date.now()));
@@ -175,7 +169,7 @@ describe("the janitor's schedule", () => {
   });
 
   it('is created, then updated in place, with overlap SKIP, and its sweeps run on the worker', async () => {
-    const config = { interval: '15m', stoppedRetention: '7d' };
+    const config = { interval: '15m', stoppedRetention: '7d' } as const;
     await ensureJanitorSchedule(stack.client, stack.taskQueue, config, scheduleId);
     const handle = await ensureJanitorSchedule(
       stack.client,

@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { buildApiServer } from '../../src/api/server';
+import { JobClient } from '../../src/client';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startEmulator, type Emulator } from '../../dev/emulator';
@@ -30,7 +31,7 @@ import {
 } from '../../src/observability/worker-observability';
 import { bundleWorkflows } from '../../src/observability/workflow-bundle';
 import { ApiKeys } from '../../src/security/api-keys';
-import { issueRunToken } from '../../src/security/run-tokens';
+import { runTokenOf } from '../helpers/jobs';
 import { jobWorkflowId, runWorkflowId } from '../../src/shared/names';
 import { createWorker } from '../../src/worker';
 import { freePort } from '../helpers/ports';
@@ -92,11 +93,9 @@ beforeAll(async () => {
   });
   running = worker.run();
   api = await buildApiServer({
-    client,
+    jobs: new JobClient(client, { taskQueue, settings: {} }),
     apiKeys: new ApiKeys({ [TENANT]: [apiKey] }),
     callbackSecret: secret,
-    taskQueue,
-    settings: {},
   });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 }, 120_000);
@@ -138,7 +137,9 @@ describe('a job submitted over HTTP and completed by callback', () => {
     await waitFor(() => emulator.groups().some((group) => group.state === 'Running'), 'the container');
     const runId = runWorkflowId(TENANT, jobId, 0);
     const report = { status: 'Completed', reportId: 'done' };
-    expect(await post(`/v1/runs/${runId}/complete`, issueRunToken(secret, runId), report)).toBe(202);
+    expect(await post(`/v1/runs/${runId}/complete`, await runTokenOf(client, secret, runId), report)).toBe(
+      202,
+    );
     const handle = client.workflow.getHandle(jobWorkflowId(TENANT, jobId));
     expect((await handle.result()).outcome).toBe('Completed');
     await tracing.flush();

@@ -18,16 +18,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { buildApiServer } from '../../src/api/server';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
-import { getJobHandle, getRunResult, startJob } from '../../src/client';
+import { JobClient } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { ApiKeys } from '../../src/security/api-keys';
 import { dataConverterOf, type PayloadEncryption } from '../../src/security/data-converter';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../src/security/payload-codec';
-import { issueRunToken } from '../../src/security/run-tokens';
+import { RunTokens } from '../../src/security/run-tokens';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import { runWorkflowId } from '../../src/shared/names';
-import { createWorker, withRunTokens } from '../../src/worker';
+import { createWorker } from '../../src/worker';
+import { submitSpec } from '../helpers/jobs';
 import { workflowBundle } from '../helpers/temporal';
 
 const suffix = randomBytes(3).toString('hex');
@@ -70,11 +71,9 @@ beforeAll(async () => {
     payloadEncryption: encryption,
   });
   loggedApi = await buildApiServer({
-    client: stack.client,
+    jobs: stack.jobs,
     apiKeys: new ApiKeys(stack.apiKeys),
     callbackSecret,
-    taskQueue: stack.taskQueue,
-    settings: stack.jobSettings,
     logger: { level: 'trace', stream: { write: (line: string) => void apiLog.push(line) } },
   });
   loggedApiUrl = await loggedApi.listen({ host: '127.0.0.1', port: 0 });
@@ -109,6 +108,14 @@ async function waitForLog(pattern: RegExp): Promise<void> {
   expect(workerLog.join('\n')).toMatch(pattern);
 }
 
+/** Any run token (v2, its payload a base64url JSON object `{"f":...`): the exact ones are the worker's secret. */
+const RUN_TOKEN = /v2\.eyJmIjoi[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}/;
+
+function expectNoRunToken(haystack: Buffer | string): void {
+  const text = Buffer.isBuffer(haystack) ? haystack.toString('latin1') : haystack;
+  expect(RUN_TOKEN.exec(text)?.[0], 'a run token found').toBeUndefined();
+}
+
 function expectNoneOf(haystack: Buffer | string, needles: string[]): void {
   const text = Buffer.isBuffer(haystack) ? haystack : Buffer.from(haystack);
   for (const needle of needles) {
@@ -120,7 +127,6 @@ function expectNoneOf(haystack: Buffer | string, needles: string[]): void {
 describe('with payload encryption', () => {
   const jobId = `secret-${suffix}`;
   const runIds = [0, 1].map((index) => runWorkflowId('demo', jobId, index));
-  const runTokens = runIds.map((runId) => issueRunToken(callbackSecret, runId));
 
   it("keeps a job's secret env value and its runs' callback tokens out of the raw history", async () => {
     const submitted = await fetch(`${loggedApiUrl}/v1/jobs`, {
@@ -129,11 +135,13 @@ describe('with payload encryption', () => {
       body: JSON.stringify(sampleJob(jobId)),
     });
     expect(submitted.status).toBe(202);
-    const summary = await getJobHandle(stack.client, 'demo', jobId).result();
+    const summary = await stack.jobs.result({ tenant: 'demo', jobId });
     expect(summary.outcome).toBe('Completed');
 
     for (const workflowId of [`demo.${jobId}`, ...runIds]) {
-      expectNoneOf(await rawHistory(workflowId), [secret, ...runTokens, callbackSecret]);
+      const history = await rawHistory(workflowId);
+      expectNoneOf(history, [secret, callbackSecret]);
+      expectNoRunToken(history);
     }
 
     // the secret IS in the input, encrypted: the raw input payload decrypts to it
@@ -230,10 +238,12 @@ describe('when ARM echoes the request in an error', () => {
       connection,
       namespace: DEFAULT_NAMESPACE,
       taskQueue,
-      activities: withRunTokens(
-        createActivities({ aci, defaultResourceGroup: 'aci-batch-local', pollIntervalMs: 100 }),
-        callbackSecret,
-      ),
+      activities: createActivities({
+        aci,
+        defaultResourceGroup: 'aci-batch-local',
+        pollIntervalMs: 100,
+        runTokens: new RunTokens(callbackSecret),
+      }),
       dataConverter: dataConverterOf(encryption),
       workflowBundle: workflowBundle(),
     });
@@ -246,25 +256,26 @@ describe('when ARM echoes the request in an error', () => {
   });
 
   it("names no secret in the run's failure, the worker's log, or the history", async () => {
-    const job = await startJob(
-      stack.client,
-      { ...sampleJob(jobId), instances: 1 },
-      { taskQueue, settings: stack.jobSettings },
-    );
-    const summary = await job.handle.result();
-    const run = await getRunResult(stack.client, 'demo', jobId, 0);
+    // the same settings as the stack's API, on this test's task queue
+    const jobs = new JobClient(stack.client, { taskQueue, settings: stack.jobSettings });
+    const job = await submitSpec(jobs, { ...sampleJob(jobId), instances: 1 });
+    const summary = await jobs.result(job.ref);
+    const run = (await jobs.getRun(job.ref, 0)).result!;
     expect(run.status).toBe('Failed');
     expect(run.message).toMatch(/InvalidRequestContent, HTTP 400.*\*\*\*/);
-    const token = issueRunToken(callbackSecret, runId);
-    expectNoneOf(JSON.stringify([summary, run]), [secret, token]);
+    expectNoneOf(JSON.stringify([summary, run]), [secret]);
+    expectNoRunToken(JSON.stringify([summary, run]));
 
     // the SDK logs a failed activity, and the workflows' logs, a moment after the job's result is in
     await waitForLog(/Activity failed[\s\S]*InvalidRequestContent/);
     await waitForLog(new RegExp(`Run finished[^}]*workflowId: '${runId}'`));
     const log = workerLog.join('\n');
-    expectNoneOf(log, [secret, token, callbackSecret, apiKey]);
+    expectNoneOf(log, [secret, callbackSecret, apiKey]);
+    expectNoRunToken(log);
     for (const workflowId of [`demo.${jobId}`, runId]) {
-      expectNoneOf(await rawHistory(workflowId), [secret, token]);
+      const history = await rawHistory(workflowId);
+      expectNoneOf(history, [secret]);
+      expectNoRunToken(history);
     }
   });
 });

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiServer } from '../../src/api/server';
+import { JobClient } from '../../src/client';
 import { ApiKeys } from '../../src/security/api-keys';
 import { AesGcmPayloadCodec } from '../../src/security/payload-codec';
 
@@ -19,10 +20,11 @@ const plain = { metadata: { encoding: b64('json/plain') }, data: b64('{"API_TOKE
 async function buildApi(withCodec: boolean): Promise<FastifyInstance> {
   return buildApiServer({
     // never connected: the codec routes do not talk to Temporal
-    client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }),
+    jobs: new JobClient(new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), {
+      taskQueue: 'unused',
+    }),
     apiKeys: new ApiKeys({}),
     callbackSecret: randomBytes(32).toString('base64url'),
-    taskQueue: 'unused',
     codecEndpoint: withCodec ? { codec, token, allowedOrigins: [uiOrigin] } : undefined,
   });
 }

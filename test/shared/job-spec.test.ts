@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { instanceCount, instanceParamsAt, JobSpecError, parseJobSpec } from '../../src/shared/job-spec';
+import {
+  instanceCount,
+  JobSpecError,
+  parseJobSpec,
+  specForInstance,
+  type SubmittedJobSpec,
+} from '../../src/shared/job-spec';
 
 const minimal = { tenant: 'acme', image: 'acibatch.azurecr.io/samples/batch-job:1' };
 
@@ -71,15 +77,24 @@ describe('job spec', () => {
     expect(problems['control.port']).toMatch(/must also be listed in ports/);
   });
 
-  it('counts instances given as a number or as per-instance parameters', () => {
+  it('counts instances given as a number or as per-instance parameters, and resolves each one', () => {
     expect(instanceCount(parseJobSpec({ ...minimal, instances: 7 }))).toBe(7);
     const listed = parseJobSpec({
       ...minimal,
+      jobId: 'sharded',
+      env: { MODE: 'full', SHARD: 'none' },
+      command: ['run'],
       instances: [{ env: { SHARD: '0' } }, { command: ['run', '1'] }],
-    });
+    }) as SubmittedJobSpec;
     expect(instanceCount(listed)).toBe(2);
-    expect(instanceParamsAt(listed, 1)).toEqual({ command: ['run', '1'] });
-    expect(instanceParamsAt(parseJobSpec(minimal), 0)).toEqual({});
+    const first = specForInstance(listed, 0);
+    expect(first).toMatchObject({ env: { MODE: 'full', SHARD: '0' }, command: ['run'], jobId: 'sharded' });
+    expect(first).not.toHaveProperty('instances');
+    expect(first).not.toHaveProperty('maxParallel');
+    expect(specForInstance(listed, 1)).toMatchObject({
+      env: { MODE: 'full', SHARD: 'none' },
+      command: ['run', '1'],
+    });
   });
 
   it('rejects a non-object with a clear message', () => {

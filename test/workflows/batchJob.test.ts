@@ -5,10 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobStatusQuery, type JobSummary } from '../../src/shared/messages';
 import { jobWorkflowId } from '../../src/shared/names';
 import { JOB_STATUS, TENANT as TENANT_KEY } from '../../src/shared/search-attributes';
-import { INVALID_JOB_SPEC } from '../../src/workflows/job-input';
+import { INVALID_JOB_SPEC } from '../../src/shared/failures';
 import type { FakeAci } from './fake-aci';
 import { connectTestServer, eventually, fakeAci, withWorker } from './harness';
-import { batchJobInput, TENANT } from './specs';
+import type { SubmittedJobSpec } from '../../src/shared/job-spec';
+import { batchJobInput, jobSpec, TENANT } from './specs';
 
 describe('batchJob (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
@@ -25,7 +26,8 @@ describe('batchJob (mocked activities)', () => {
 
   it('fails for good on an invalid spec, listing every problem', async () => {
     aci = fakeAci(env, { script: () => ({ kind: 'hang' }) });
-    const input = batchJobInput('invalid', { cpu: 64, ports: [25000] });
+    // workflow input can come from anywhere (the Temporal CLI, the Web UI): unparsed, as written
+    const input = { spec: jobSpec('invalid', { cpu: 64, ports: [25000] }) as unknown as SubmittedJobSpec };
     const error = await withWorker(env, aci, (taskQueue) =>
       env.client.workflow
         .execute('batchJob', {
@@ -84,7 +86,7 @@ describe('batchJob (mocked activities)', () => {
     expect(attributes.get(TENANT_KEY)).toBe(TENANT);
     expect(attributes.get(JOB_STATUS)).toBe('PartiallyFailed');
     // each instance got its own env and command, merged over the job's
-    const byIndex = new Map(aci.createInputs.map((create) => [create.instanceIndex, create.spec]));
+    const byIndex = new Map(aci.createInputs.map((create) => [create.run.instanceIndex, create.spec]));
     expect(byIndex.get(1)?.env).toEqual({ SHARD: 'b' });
     expect(byIndex.get(2)?.command).toEqual(['run', 'c']);
     expect(aci.groups.size).toBe(0);

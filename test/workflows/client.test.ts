@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyRunToken } from '../../src/security/run-tokens';
 import {
-  cancelJob,
   generateJobId,
-  getJobResult,
-  getJobStatus,
-  getRunResult,
+  JobClient,
+  JobFinishedError,
+  JobNotFoundError,
   loadJobSettings,
-  signalRun,
-  startJob,
+  settleJobId,
 } from '../../src/client';
 import { ConfigError } from '../../src/config';
-import { JobSpecError, jobIdSchema, parseJobSpec } from '../../src/shared/job-spec';
-import { CONTAINER_ENV, runWorkflowId } from '../../src/shared/names';
-import { createWorker, withRunTokens } from '../../src/worker';
+import { jobIdSchema, parseJobSpec } from '../../src/shared/job-spec';
+import { completionSignal } from '../../src/shared/messages';
+import { createWorker } from '../../src/worker';
 import { workflowBundle } from '../helpers/temporal';
-import { FakeAci } from './fake-aci';
+import type { FakeAci } from './fake-aci';
 import { connectTestServer, eventually, fakeAci } from './harness';
 import { jobSpec, TENANT } from './specs';
 
@@ -29,8 +26,8 @@ describe('client and worker (mocked activities)', () => {
   });
   afterAll(() => env?.teardown());
 
-  /** Runs `body` against a worker made by createWorker, as the worker process makes it. */
-  async function withProjectWorker<T>(aci: FakeAci, body: (taskQueue: string) => Promise<T>): Promise<T> {
+  /** Runs `body` with a job client, against a worker made by createWorker as the worker process makes it. */
+  async function withProjectWorker<T>(aci: FakeAci, body: (jobs: JobClient) => Promise<T>): Promise<T> {
     const taskQueue = `client-${randomUUID()}`;
     const worker = await createWorker({
       connection: env.nativeConnection,
@@ -39,62 +36,68 @@ describe('client and worker (mocked activities)', () => {
       activities: aci.activities(),
       workflowBundle: workflowBundle(),
     });
-    return worker.runUntil(body(taskQueue));
+    return worker.runUntil(body(new JobClient(env.client, { taskQueue })));
   }
 
   it('starts a job once: a second submission returns the first, running or finished', async () => {
     const aci = fakeAci(env, { script: () => ({ kind: 'hang' }) });
-    const spec = jobSpec('twice', { instances: 2, onFailure: { action: 'delete' } });
-    await withProjectWorker(aci, async (taskQueue) => {
-      const first = await startJob(env.client, spec, { taskQueue });
-      const second = await startJob(env.client, spec, { taskQueue });
-      expect(first).toMatchObject({ started: true, tenant: TENANT, jobId: spec.jobId });
+    const spec = settleJobId(
+      parseJobSpec(jobSpec('twice', { instances: 2, onFailure: { action: 'delete' } })),
+    );
+    const ref = { tenant: TENANT, jobId: spec.jobId };
+    await withProjectWorker(aci, async (jobs) => {
+      const first = await jobs.submit(spec);
+      const second = await jobs.submit(spec);
+      expect(first).toMatchObject({ started: true, ref });
       expect(second.started).toBe(false);
       expect(second.workflowId).toBe(first.workflowId);
-      expect((await first.handle.describe()).memo).toMatchObject({ image: spec.image, instances: 2 });
+      expect((await jobs.jobHandle(ref).describe()).memo).toMatchObject({ image: spec.image, instances: 2 });
 
       await eventually(() => aci.groups.size === 2);
-      const status = await getJobStatus(env.client, TENANT, spec.jobId);
-      expect(status.counts.running).toBe(2);
-      expect(status.instances.map((instance) => instance.phase)).toEqual(['Running', 'Running']);
+      const running = await jobs.get(ref);
+      expect(running.state).toBe('Running');
+      expect(running.status?.counts.running).toBe(2);
+      expect(running.status?.instances.map((instance) => instance.phase)).toEqual(['Running', 'Running']);
 
-      await signalRun(env.client, TENANT, spec.jobId, 0, {
-        status: 'Completed',
-        reportId: 'a',
-        message: 'ok',
-      });
-      await signalRun(env.client, TENANT, spec.jobId, 1, { status: 'Failed', reportId: 'b', exitCode: 5 });
-      const summary = await getJobResult(env.client, TENANT, spec.jobId);
+      await jobs
+        .runHandle(ref, 0)
+        .signal(completionSignal, { status: 'Completed', reportId: 'a', message: 'ok' });
+      await jobs.runHandle(ref, 1).signal(completionSignal, { status: 'Failed', reportId: 'b', exitCode: 5 });
+      const summary = await jobs.result(ref);
       expect(summary).toMatchObject({ outcome: 'PartiallyFailed', succeeded: 1, failed: 1 });
-      expect((await getRunResult(env.client, TENANT, spec.jobId, 0)).logTail).toContain('log of');
+      expect((await jobs.get(ref)).summary).toEqual(summary);
+      expect((await jobs.getRun(ref, 0)).result?.logTail).toContain('log of');
 
-      const again = await startJob(env.client, spec, { taskQueue });
+      const again = await jobs.submit(spec);
       expect(again.started).toBe(false);
-      expect(await again.handle.result()).toEqual(summary);
+      await expect(jobs.cancel(ref)).rejects.toThrow(JobFinishedError);
     });
     expect(aci.aliveGroups()).toEqual([]);
   });
 
   it('cancels a job, which removes its groups', async () => {
     const aci = fakeAci(env, { script: () => ({ kind: 'hang' }) });
-    const spec = jobSpec('cancel-client', { instances: 2 });
-    const summary = await withProjectWorker(aci, async (taskQueue) => {
-      await startJob(env.client, spec, { taskQueue });
+    const spec = settleJobId(parseJobSpec(jobSpec('cancel-client', { instances: 2 })));
+    const ref = { tenant: TENANT, jobId: spec.jobId };
+    const summary = await withProjectWorker(aci, async (jobs) => {
+      await jobs.submit(spec);
       await eventually(() => aci.groups.size === 2);
-      await cancelJob(env.client, TENANT, spec.jobId);
-      return getJobResult(env.client, TENANT, spec.jobId);
+      await jobs.cancel(ref);
+      return jobs.result(ref);
     });
     expect(summary.outcome).toBe('Cancelled');
     expect(aci.aliveGroups()).toEqual([]);
   });
 
-  it('refuses an invalid spec before starting anything, and names a job that has no id', async () => {
-    await expect(startJob(env.client, { tenant: 'Acme' }, { taskQueue: 'unused' })).rejects.toThrow(
-      JobSpecError,
-    );
+  it('names a missing job, and gives a spec without an id a readable one', async () => {
+    const jobs = new JobClient(env.client, { taskQueue: 'unused' });
+    await expect(jobs.get({ tenant: TENANT, jobId: 'never-submitted' })).rejects.toThrow(JobNotFoundError);
     const id = generateJobId(new Date('2026-11-24T05:15:02Z'));
     expect(id).toMatch(/^20261124-051502-[0-9a-z]{5}$/);
     expect(jobIdSchema.safeParse(id).success).toBe(true);
+    const { jobId: _, ...withoutId } = jobSpec('no-id');
+    expect(settleJobId(parseJobSpec(withoutId)).jobId).toMatch(/^\d{8}-\d{6}-[0-9a-z]{5}$/);
+    expect(settleJobId(parseJobSpec(withoutId), 'k-abc').jobId).toBe('k-abc');
   });
 
   it('reads job settings from the environment with clear errors', () => {
@@ -109,26 +112,5 @@ describe('client and worker (mocked activities)', () => {
       prices: { vcpuHourUsd: 0.05, memoryGbHourUsd: 0.00445 },
     });
     expect(() => loadJobSettings({ ACI_BATCH_CONTAINER_TEMPORAL_ADDRESS: 'localhost' })).toThrow(ConfigError);
-  });
-
-  it('gives containers that report by callback a token signed for their run only', async () => {
-    const secret = 'a-secret-of-at-least-thirty-two-characters';
-    const aci = new FakeAci({ script: () => ({ kind: 'hang' }), report: async () => {} });
-    const activities = withRunTokens(aci.activities(), secret);
-    const runId = runWorkflowId(TENANT, 'tokens', 0);
-    const spec = parseJobSpec(jobSpec('tokens'));
-    await new MockActivityEnvironment().run(activities.createContainerGroup, {
-      resourceGroup: 'rg',
-      name: 'group',
-      spec,
-      instanceIndex: 0,
-      jobId: 'tokens',
-      workflowId: runId,
-      env: { [CONTAINER_ENV.callbackUrl]: `https://api.example.com/runs/${runId}` },
-      secureEnv: {},
-    });
-    const token = aci.createInputs[0]!.secureEnv[CONTAINER_ENV.callbackToken]!;
-    expect(verifyRunToken(secret, runId, token)).toBe(true);
-    expect(verifyRunToken(secret, `${runId}x`, token)).toBe(false);
   });
 });

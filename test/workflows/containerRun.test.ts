@@ -9,7 +9,6 @@ import {
   runProgressQuery,
   type RunResult,
 } from '../../src/shared/messages';
-import { CONTAINER_ENV } from '../../src/shared/names';
 import { LOG_TAIL_MAX_CHARS } from '../../src/workflows/history-limits';
 import type { FakeAci } from './fake-aci';
 import { connectTestServer, eventually, fakeAci, withWorker } from './harness';
@@ -55,7 +54,7 @@ describe('containerRun (mocked activities)', () => {
     expect(result.costUsd).toBeCloseTo((result.billedSeconds * (2 * 0.0405 + 4 * 0.00445)) / 3600, 6);
   });
 
-  it('hands the container the contract env and caps the log tail', async () => {
+  it('tells create who the run is and how it reports (callbacks win), and caps the log tail', async () => {
     aci = fakeAci(env, {
       script: () => ({ kind: 'report', status: 'Completed' }),
       logLines: () => 'x'.repeat(100_000),
@@ -68,19 +67,22 @@ describe('containerRun (mocked activities)', () => {
     const result = await withWorker(env, aci, (queue) => execute(queue, run));
 
     expect(result.logTail.length).toBe(LOG_TAIL_MAX_CHARS);
-    expect(aci.createInputs[0]).toMatchObject({
+    const created = aci.createInputs[0]!;
+    expect(created.run).toEqual({
       workflowId: run.workflowId,
-      secureEnv: {},
-      env: {
-        [CONTAINER_ENV.runId]: run.workflowId,
-        [CONTAINER_ENV.jobId]: run.input.jobId,
-        [CONTAINER_ENV.tenant]: 'acme',
-        [CONTAINER_ENV.instanceIndex]: '0',
-        [CONTAINER_ENV.callbackUrl]: `https://api.example.com/runs/${run.workflowId}`,
-        [CONTAINER_ENV.temporalAddress]: 'temporal.example.com:7233',
-        [CONTAINER_ENV.temporalNamespace]: 'batch',
-      },
+      firstRunId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      jobId: run.input.spec.jobId,
+      instanceIndex: 0,
     });
+    expect(created.reporting).toEqual({
+      kind: 'callback',
+      baseUrl: 'https://api.example.com/',
+      tokenExpiresAtMs: expect.any(Number),
+    });
+    // the token outlives every attempt: time limit 1h, 2 restarts with backoff, plus provisioning
+    const lifetimeMs =
+      (created.reporting as { tokenExpiresAtMs: number }).tokenExpiresAtMs - Date.parse(result.startedAt);
+    expect(lifetimeMs).toBeGreaterThan(3 * 3600_000);
   });
 
   it('restarts a failed container and succeeds on the next attempt', async () => {

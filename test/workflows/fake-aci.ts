@@ -5,13 +5,13 @@
  * groups alive now, the most alive at once, restarts, start calls.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { AciActivities } from '../../src/activities/types';
 import type {
-  AciActivities,
   ContainerGroupRef,
   ContainerEndpointInput,
   ContainerGroupState,
   CreateContainerGroupInput,
-} from '../../src/activities/types';
+} from '../../src/shared/container-groups';
 import { AciFailureType } from '../../src/shared/failures';
 import type { CompletionReport } from '../../src/shared/messages';
 
@@ -90,11 +90,11 @@ export class FakeAci {
         if (!group) {
           group = {
             ref,
-            workflowId: input.workflowId,
-            instanceIndex: input.instanceIndex,
+            workflowId: input.run.workflowId,
+            instanceIndex: input.run.instanceIndex,
             attempt: 1,
             state: 'Running',
-            ip: `10.0.${Math.floor(input.instanceIndex / 250)}.${(input.instanceIndex % 250) + 1}`,
+            ip: `10.0.${Math.floor(input.run.instanceIndex / 250)}.${(input.run.instanceIndex % 250) + 1}`,
             awaitsStart: input.spec.control !== undefined,
           };
           this.groups.set(ref.name, group);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerGroupState } from '../../src/activities/types';
+import type { ContainerGroupState } from '../../src/shared/container-groups';
 import { parseJobSpec } from '../../src/shared/job-spec';
 import { containerCostUsd } from '../../src/shared/pricing';
 import {

@@ -1,9 +1,13 @@
 /** Job specs and workflow inputs for the workflow tests. */
 import { randomBytes } from 'node:crypto';
-import { parseJobSpec, type JobSpecInput } from '../../src/shared/job-spec';
+import {
+  parseJobSpec,
+  specForInstance,
+  type JobSpecInput,
+  type SubmittedJobSpec,
+} from '../../src/shared/job-spec';
 import { runWorkflowId } from '../../src/shared/names';
 import type { BatchJobInput, ContainerRunInput } from '../../src/workflows/inputs';
-import { specForInstance } from '../../src/workflows/job-input';
 
 export const TENANT = 'acme';
 
@@ -26,8 +30,9 @@ export function jobSpec(
   } as JobSpecInput & { jobId: string };
 }
 
+/** The job's input as the job client starts it: the spec parsed at the edge. */
 export function batchJobInput(label: string, overrides: Partial<JobSpecInput> = {}): BatchJobInput {
-  return { spec: jobSpec(label, overrides) };
+  return { spec: parseJobSpec(jobSpec(label, overrides)) as SubmittedJobSpec };
 }
 
 /** A containerRun for instance 0 of a fresh job, with its workflow id. */
@@ -35,10 +40,9 @@ export function containerRunInput(
   label: string,
   overrides: Partial<JobSpecInput> = {},
 ): { input: ContainerRunInput; workflowId: string } {
-  const spec = parseJobSpec(jobSpec(label, overrides));
-  const jobId = spec.jobId!;
+  const spec = parseJobSpec(jobSpec(label, overrides)) as SubmittedJobSpec;
   return {
-    input: { spec: specForInstance(spec, 0), jobId, instanceIndex: 0, settings: {} },
-    workflowId: runWorkflowId(TENANT, jobId, 0),
+    input: { spec: specForInstance(spec, 0), instanceIndex: 0, settings: {} },
+    workflowId: runWorkflowId(TENANT, spec.jobId, 0),
   };
 }

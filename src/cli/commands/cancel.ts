@@ -3,10 +3,8 @@
  * a non-cancellable scope), and by default the command waits for that, so "cancelled" means "nothing left".
  */
 import { Command } from 'commander';
-import { cancelJob, getJobResult } from '../../client';
 import { formatJobRef, JOB_REF_HELP, parseJobRef } from '../job-ref';
-import { jobState, printSummary } from '../job-view';
-import { lookUpJob } from '../lookup';
+import { printEnd } from '../job-view';
 import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { withTemporal } from '../temporal';
@@ -34,14 +32,14 @@ export function cancelCommand(): Command {
     .action(
       action(async (job: string, options: CancelOptions, command: Command) => {
         const ref = parseJobRef(job, tenantOf(command));
-        await withTemporal(async ({ client }) => {
-          const before = await lookUpJob(client, ref);
-          if (before.workflowStatus !== 'RUNNING') {
-            const state = jobState(before);
+        await withTemporal(async ({ jobs }) => {
+          const before = await jobs.get(ref, { liveProgress: false });
+          if (before.state !== 'Running') {
+            const state = before.state;
             if (options.json) return printJson({ ...ref, cancelRequested: false, state });
             return printLine(`Job ${formatJobRef(ref)} has already ended (${state}); nothing to cancel.`);
           }
-          await cancelJob(client, ref.tenant, ref.jobId);
+          await jobs.cancel(ref);
           if (!options.wait) {
             if (options.json) return printJson({ ...ref, cancelRequested: true, state: 'Running' });
             printLine(`Cancellation of job ${formatJobRef(ref)} requested.`);
@@ -49,18 +47,12 @@ export function cancelCommand(): Command {
           }
           if (!options.json) note(`Cancelling job ${formatJobRef(ref)}: removing its container groups ...`);
           // resolves (or fails, if the job ended without a summary) once the last run has removed its group
-          await getJobResult(client, ref.tenant, ref.jobId).catch(() => undefined);
-          const after = await lookUpJob(client, ref);
+          await jobs.result(ref).catch(() => undefined);
+          const after = await jobs.get(ref);
           if (options.json) {
-            return printJson({
-              ...ref,
-              cancelRequested: true,
-              state: jobState(after),
-              summary: after.summary,
-            });
+            return printJson({ ...ref, cancelRequested: true, state: after.state, summary: after.summary });
           }
-          if (after.summary) printSummary(after.summary);
-          else printLine(`Job ${formatJobRef(ref)} ended ${jobState(after)}.`);
+          printEnd(after);
         });
       }),
     );

@@ -2,14 +2,11 @@
  * `aci-batch cost`: what jobs cost, from their summaries (billed container-seconds × the prices decided at
  * submission): one job with its instances, or a tenant's jobs started in a period.
  */
-import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
-import { getTenantCost } from '../../client';
+import type { JobClient } from '../../client';
 import { usageError } from '../errors';
 import { table, time, usd } from '../format';
 import { formatJobRef, parseJobRef, requireTenant, type JobRef } from '../job-ref';
-import { jobState } from '../job-view';
-import { lookUpJob } from '../lookup';
 import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { parseTime } from '../period';
@@ -55,20 +52,18 @@ export function costCommand(): Command {
             );
           }
           const ref = parseJobRef(job, tenantOf(command));
-          return withTemporal(({ client }) => showJobCost(client, ref, options.json));
+          return withTemporal(({ jobs }) => showJobCost(jobs, ref, options.json));
         }
         const tenant = requireTenant(tenantOf(command));
         const since = parseTime('--since', options.since ?? DEFAULT_PERIOD);
         const until = options.until === undefined ? new Date() : parseTime('--until', options.until);
-        return withTemporal(({ client }) => showTenantCost(client, { tenant, since, until }, options.json));
+        return withTemporal(({ jobs }) => showTenantCost(jobs, { tenant, since, until }, options.json));
       }),
     );
 }
 
-async function showJobCost(client: Client, ref: JobRef, json?: boolean): Promise<void> {
-  const outcome = await lookUpJob(client, ref);
-  const summary = outcome.summary;
-  const state = jobState(outcome);
+async function showJobCost(jobs: JobClient, ref: JobRef, json?: boolean): Promise<void> {
+  const { state, summary } = await jobs.get(ref, { liveProgress: false });
   if (json) {
     return printJson({
       ...ref,
@@ -106,9 +101,9 @@ interface Period {
   until: Date;
 }
 
-async function showTenantCost(client: Client, period: Period, json?: boolean): Promise<void> {
+async function showTenantCost(jobs: JobClient, period: Period, json?: boolean): Promise<void> {
   const { tenant, since, until } = period;
-  const cost = await getTenantCost(client, { tenant, startedAfter: since, startedBefore: until });
+  const cost = await jobs.cost({ tenant, startedAfter: since, startedBefore: until });
   if (json) return printJson({ ...cost, since: since.toISOString(), until: until.toISOString() });
   const span = `${time(since.toISOString())} to ${time(until.toISOString())}`;
   if (cost.jobs.length) {

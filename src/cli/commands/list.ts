@@ -1,6 +1,6 @@
 /** `aci-batch list`: a tenant's jobs through Temporal visibility, filtered by status and start time. */
 import { Command, Option } from 'commander';
-import { listJobs, type JobListItem } from '../../client';
+import type { JobListItem } from '../../client';
 import type { JobOutcome } from '../../shared/messages';
 import { table, time } from '../format';
 import { requireTenant } from '../job-ref';
@@ -49,11 +49,11 @@ export function listCommand(): Command {
         const tenant = requireTenant(tenantOf(command));
         const startedAfter = options.since === undefined ? undefined : parseTime('--since', options.since);
         const startedBefore = options.until === undefined ? undefined : parseTime('--until', options.until);
-        await withTemporal(async ({ client }) => {
+        await withTemporal(async (session) => {
           const jobs: JobListItem[] = [];
           let pageToken: string | undefined;
           do {
-            const page = await listJobs(client, {
+            const page = await session.jobs.list({
               tenant,
               status: options.status,
               startedAfter,

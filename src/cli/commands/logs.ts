@@ -2,19 +2,13 @@
  * `aci-batch logs <job>`: one instance's container log, live from ACI while the instance runs, or the tail
  * the run kept when it ended (its container group is gone by then, unless the policy kept it).
  */
-import {
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowExecutionDescription,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
-import { getJobHandle, getRunHandle, getRunResult } from '../../client';
+import { JobNotFoundError, RunNotFoundError, type JobClient, type RunView } from '../../client';
 import { containerGroupName } from '../../shared/names';
 import { readLiveLog } from '../container-logs';
 import { notFoundError } from '../errors';
 import { formatJobRef, JOB_REF_HELP, parseJobRef, type JobRef } from '../job-ref';
-import { jobNotFound } from '../lookup';
 import { action, integerFrom, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson } from '../output';
 import { withTemporal } from '../temporal';
@@ -64,8 +58,8 @@ export function logsCommand(): Command {
     .action(
       action(async (job: string, options: LogsOptions, command: Command) => {
         const ref = parseJobRef(job, tenantOf(command));
-        await withTemporal(async ({ client }) => {
-          const result = await readInstanceLog(client, ref, options);
+        await withTemporal(async ({ jobs }) => {
+          const result = await readInstanceLog(jobs, ref, options);
           if (options.json) return printJson({ ...ref, ...result });
           note(
             result.source === 'live'
@@ -78,24 +72,34 @@ export function logsCommand(): Command {
     );
 }
 
-async function readInstanceLog(client: Client, ref: JobRef, options: LogsOptions): Promise<InstanceLog> {
+async function readInstanceLog(jobs: JobClient, ref: JobRef, options: LogsOptions): Promise<InstanceLog> {
   const index = options.instance;
-  const job = await describeOr(getJobHandle(client, ref.tenant, ref.jobId), () => jobNotFound(ref));
-  const runHandle = getRunHandle(client, ref.tenant, ref.jobId, index);
-  const run = await describeOr(runHandle, () => instanceNotFound(ref, index, job.memo?.instances));
-  if (run.status.name !== 'RUNNING') return keptLog(client, ref, index, run.status.name, options.tail);
+  const memo = await jobMemo(jobs, ref);
+  let run = await jobs.getRun(ref, index).catch((error: unknown) => {
+    throw error instanceof RunNotFoundError ? instanceNotFound(ref, index, memo.instances) : error;
+  });
+  if (run.workflowStatus !== 'RUNNING') return keptLog(run, options.tail);
 
   const groupName = containerGroupName(ref.tenant, ref.jobId, index);
-  const resourceGroup = options.resourceGroup ?? stringOrUndefined(job.memo?.resourceGroup);
+  const resourceGroup = options.resourceGroup ?? stringOrUndefined(memo.resourceGroup);
   const log = await readLiveLog({ groupName, resourceGroup, tail: options.tail });
   if (log !== undefined) return { instance: index, source: 'live', groupName, log };
   // no group: not created yet, between attempts, or just removed because the run has ended
-  const now = await runHandle.describe();
-  if (now.status.name !== 'RUNNING') return keptLog(client, ref, index, now.status.name, options.tail);
+  run = await jobs.getRun(ref, index);
+  if (run.workflowStatus !== 'RUNNING') return keptLog(run, options.tail);
   throw notFoundError(
     `Instance ${index} has no container group right now.`,
     'It is being created or restarted; try again in a few seconds.',
   );
+}
+
+/** What the job was submitted with (its memo): instance count and resource group. */
+async function jobMemo(jobs: JobClient, ref: JobRef): Promise<Record<string, unknown>> {
+  try {
+    return (await jobs.jobHandle(ref).describe()).memo ?? {};
+  } catch (error) {
+    throw error instanceof WorkflowNotFoundError ? new JobNotFoundError(ref) : error;
+  }
 }
 
 function instanceNotFound(ref: JobRef, index: number, total: unknown): Error {
@@ -110,25 +114,18 @@ function instanceNotFound(ref: JobRef, index: number, total: unknown): Error {
 }
 
 /** The tail kept in the run's result; runs that were cancelled or broke off return no result to keep it in. */
-async function keptLog(
-  client: Client,
-  ref: JobRef,
-  index: number,
-  runStatus: string,
-  tail: number,
-): Promise<InstanceLog> {
-  if (runStatus !== 'COMPLETED') {
+function keptLog(run: RunView, tail: number): InstanceLog {
+  if (!run.result) {
     throw notFoundError(
-      `Instance ${index} of job ${formatJobRef(ref)} ended ${runStatus.toLowerCase()} and kept no log.`,
+      `Instance ${run.instanceIndex} of job ${formatJobRef(run.ref)} ended ${run.workflowStatus.toLowerCase()} and kept no log.`,
       'Logs are kept in the results of instances that finish; read them live while an instance runs.',
     );
   }
-  const result = await getRunResult(client, ref.tenant, ref.jobId, index);
   return {
-    instance: index,
+    instance: run.instanceIndex,
     source: 'kept',
-    groupName: result.groupName,
-    log: lastLines(result.logTail, tail),
+    groupName: run.result.groupName,
+    log: lastLines(run.result.logTail, tail),
   };
 }
 
@@ -137,17 +134,6 @@ function lastLines(text: string, count: number): string {
   if (!text) return '';
   const lines = text.replace(/\n$/, '').split('\n');
   return `${lines.slice(-count).join('\n')}\n`;
-}
-
-async function describeOr(
-  handle: WorkflowHandle,
-  notFound: () => Error,
-): Promise<WorkflowExecutionDescription> {
-  try {
-    return await handle.describe();
-  } catch (error) {
-    throw error instanceof WorkflowNotFoundError ? notFound() : error;
-  }
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

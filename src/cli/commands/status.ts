@@ -1,9 +1,7 @@
 /** `aci-batch status <job>`: where a job stands now; its summary with cost once it has ended. */
 import { Command } from 'commander';
-import { getJobStatus } from '../../client';
 import { formatJobRef, JOB_REF_HELP, parseJobRef } from '../job-ref';
-import { jobState, printStatus, printSummary } from '../job-view';
-import { lookUpJob } from '../lookup';
+import { printStatus, printSummary } from '../job-view';
 import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { printJson, printLine } from '../output';
 import { withTemporal } from '../temporal';
@@ -26,14 +24,13 @@ export function statusCommand(): Command {
     .action(
       action(async (job: string, options: { json?: boolean }, command: Command) => {
         const ref = parseJobRef(job, tenantOf(command));
-        await withTemporal(async ({ client }) => {
-          const outcome = await lookUpJob(client, ref);
-          const state = jobState(outcome);
-          // a closed workflow is not queried: that would need a worker to replay it
-          const status = state === 'Running' ? await getJobStatus(client, ref.tenant, ref.jobId) : undefined;
-          if (options.json) printJson({ ...ref, state, status, summary: outcome.summary });
+        await withTemporal(async ({ jobs }) => {
+          const { state, status, summary } = await jobs.get(ref);
+          if (options.json) printJson({ ...ref, state, status, summary });
           else if (status) printStatus(ref, status);
-          else if (outcome.summary) printSummary(outcome.summary);
+          else if (summary) printSummary(summary);
+          else if (state === 'Running')
+            printLine(`Job ${formatJobRef(ref)} is running; its progress cannot be read now.`);
           else printLine(`Job ${formatJobRef(ref)} ended ${state} without a summary.`);
         });
       }),

@@ -1,10 +1,10 @@
 /** `aci-batch submit <spec-file>`: validate a spec file, start the job, and optionally follow it to its end. */
 import { Command } from 'commander';
-import { loadJobSettings, startJob } from '../../client';
-import type { JobSettings } from '../../workflows/inputs';
+import { loadJobSettings } from '../../client';
+import type { JobSettings } from '../../shared/job-settings';
 import { followJob } from '../follow';
 import { formatJobRef } from '../job-ref';
-import { exitCodeOf, jobState, printSummary } from '../job-view';
+import { exitCodeOf, printEnd } from '../job-view';
 import { action, intervalOption, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { readSpecFile } from '../spec-file';
@@ -44,15 +44,10 @@ export function submitCommand(): Command {
         const spec = readSpecFile(file, { tenant: tenantOf(command), jobId: options.jobId });
         const settings = loadJobSettings();
         warnIfContainersCannotReport(settings);
-        return withTemporal(async ({ client, config }) => {
-          const job = await startJob(client, spec, { taskQueue: config.taskQueue, settings });
-          const ref = { tenant: job.tenant, jobId: job.jobId };
-          const submitted = {
-            tenant: job.tenant,
-            jobId: job.jobId,
-            workflowId: job.workflowId,
-            started: job.started,
-          };
+        return withTemporal(async ({ jobs, config }) => {
+          const job = await jobs.submit(spec);
+          const { ref } = job;
+          const submitted = { ...ref, workflowId: job.workflowId, started: job.started };
           if (!options.json) {
             printLine(
               job.started
@@ -65,15 +60,14 @@ export function submitCommand(): Command {
             else note(`Follow it with: aci-batch watch ${formatJobRef(ref)}`);
             return;
           }
-          const outcome = await followJob(client, ref, {
+          const end = await followJob(jobs, ref, {
             intervalMs: options.interval * 1000,
             stream: options.json ? process.stderr : process.stdout,
           });
-          if (options.json) printJson({ ...submitted, state: jobState(outcome), summary: outcome.summary });
-          else if (outcome.summary) printSummary(outcome.summary);
-          else printLine(`Job ${formatJobRef(ref)} ended ${jobState(outcome)} without a summary.`);
-          return exitCodeOf(outcome);
-        });
+          if (options.json) printJson({ ...submitted, state: end.state, summary: end.summary });
+          else printEnd(end);
+          return exitCodeOf(end);
+        }, settings);
       }),
     );
 }

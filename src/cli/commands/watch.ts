@@ -1,10 +1,10 @@
 /** `aci-batch watch <job>`: live progress until the job ends, then its summary. */
 import { Command } from 'commander';
 import { followJob } from '../follow';
-import { formatJobRef, JOB_REF_HELP, parseJobRef } from '../job-ref';
-import { exitCodeOf, jobState, printSummary } from '../job-view';
+import { JOB_REF_HELP, parseJobRef } from '../job-ref';
+import { exitCodeOf, printEnd } from '../job-view';
 import { action, intervalOption, jsonOption, tenantOf, tenantOption } from '../options';
-import { printJson, printLine } from '../output';
+import { printJson } from '../output';
 import { withTemporal } from '../temporal';
 
 interface WatchOptions {
@@ -32,15 +32,14 @@ export function watchCommand(): Command {
     .action(
       action(async (job: string, options: WatchOptions, command: Command) => {
         const ref = parseJobRef(job, tenantOf(command));
-        return withTemporal(async ({ client }) => {
-          const outcome = await followJob(client, ref, {
+        return withTemporal(async ({ jobs }) => {
+          const end = await followJob(jobs, ref, {
             intervalMs: options.interval * 1000,
             stream: options.json ? process.stderr : process.stdout,
           });
-          if (options.json) printJson({ ...ref, state: jobState(outcome), summary: outcome.summary });
-          else if (outcome.summary) printSummary(outcome.summary);
-          else printLine(`Job ${formatJobRef(ref)} ended ${jobState(outcome)} without a summary.`);
-          return exitCodeOf(outcome);
+          if (options.json) printJson({ ...ref, state: end.state, summary: end.summary });
+          else printEnd(end);
+          return exitCodeOf(end);
         });
       }),
     );

@@ -48,10 +48,7 @@ export function armFaultsScenario(tally: ChaosTally): void {
       });
       for (const fault of ARM_FAULTS) emulator.faults.add(fault);
 
-      const started = await submitJobs(stack.client, jobs, {
-        taskQueue: stack.taskQueue,
-        settings: stack.jobSettings,
-      });
+      const started = await submitJobs(stack.jobs, jobs);
       await concludeScenario({
         tally,
         scenario: 'ARM 429/5xx/409 + slow provisioning',

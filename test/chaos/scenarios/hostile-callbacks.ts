@@ -6,20 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRunResult, startJob } from '../../../src/client';
 import type { LocalStack } from '../../../dev/local-stack';
-import { issueRunToken } from '../../../src/security/run-tokens';
+import { RunTokens } from '../../../src/security/run-tokens';
+import { runTokenOf, submitSpec } from '../../helpers/jobs';
 import type { CompletionReport, RunProgress } from '../../../src/shared/messages';
-import {
-  CHAOS_TENANT,
-  idleJobSpec,
-  runIds,
-  settleJobs,
-  succeeded,
-  uniqueJobId,
-  waitFor,
-  type ChaosJob,
-} from '../jobs';
+import { idleJobSpec, runIds, settleJobs, succeeded, uniqueJobId, waitFor, type ChaosJob } from '../jobs';
 import { concludeScenario, startChaosStack } from '../scenario-kit';
 import type { ChaosTally } from '../tally';
 
@@ -59,7 +50,9 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
       const parsed = text ? (JSON.parse(text) as { error?: { code?: string } }) : undefined;
       return { status: response.status, errorCode: parsed?.error?.code, body: parsed };
     }
-    const bearer = (runId: string) => `Bearer ${issueRunToken(secret, runId)}`;
+    /** the genuine token of each run, as the worker minted it (read once the run exists) */
+    const tokens = new Map<string, string>();
+    const bearer = (runId: string) => `Bearer ${tokens.get(runId) ?? 'not-yet'}`;
 
     it('refuses forged tokens, ignores stale and repeated reports, refuses late ones; results never change', async () => {
       const jobId = uniqueJobId('callbacks');
@@ -69,14 +62,17 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
         expected: [succeeded(), { status: 'Failed', attempts: 1, exitCode: 7, message: /^bad input$/ }],
       };
       const [first, second] = runIds(job) as [string, string];
-      const started = await startJob(stack.client, job.spec, {
-        taskQueue: stack.taskQueue,
-        settings: stack.jobSettings,
-      });
+      const submitted = await submitSpec(stack.jobs, job.spec);
+      const started = { ref: submitted.ref, result: () => stack.jobs.result(submitted.ref) };
       for (const runId of [first, second]) {
         await waitFor(
           `run ${runId} to wait for its report`,
           async () => {
+            if (!tokens.has(runId)) {
+              const token = await runTokenOf(stack.client, secret, runId).catch(() => undefined);
+              if (!token) return undefined;
+              tokens.set(runId, token);
+            }
             const answer = await callback(runId, '', bearer(runId));
             return answer.status === 200 && (answer.body as RunProgress).phase === 'Running';
           },
@@ -106,7 +102,7 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
       });
 
       // forged: no token, made-up tokens, another run's token, a token under another secret, a tampered one
-      const genuineToken = issueRunToken(secret, first);
+      const genuineToken = tokens.get(first)!;
       const forgeries: Array<string | undefined> = [
         undefined,
         'Bearer v1.forged',
@@ -115,7 +111,7 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
         `bearer ${genuineToken}`,
         `Bearer ${'x'.repeat(8_000)}`,
         bearer(second),
-        `Bearer ${issueRunToken(randomBytes(32).toString('base64url'), first)}`,
+        `Bearer ${new RunTokens(randomBytes(32).toString('base64url')).issue(first, { firstRunId: 'x', expiresAtMs: Date.now() + 60_000 })}`,
       ];
       for (const [n, authorization] of forgeries.entries()) {
         for (const path of ['/complete', '/progress'] as const) {
@@ -173,7 +169,7 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
         faults: () => ({ count: hostile, detail: `${hostile} hostile callbacks` }),
       });
       expect(summaries).toEqual([settled.summary]);
-      const firstResult = await getRunResult(stack.client, CHAOS_TENANT, jobId, 0);
+      const firstResult = (await stack.jobs.getRun(submitted.ref, 0)).result;
       expect(firstResult).toMatchObject({ status: 'Succeeded', message: 'done', result: { rows: 42 } });
     });
   });

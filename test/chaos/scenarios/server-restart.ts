@@ -73,10 +73,7 @@ export function serverRestartScenario(tally: ChaosTally): void {
           expected: [succeeded(), succeeded(failsOnce ? 2 : 1)],
         };
       });
-      const started = await submitJobs(stack.client, jobs, {
-        taskQueue: stack.taskQueue,
-        settings: stack.jobSettings,
-      });
+      const started = await submitJobs(stack.jobs, jobs);
       await waitFor(
         'every run to be working',
         async () => {

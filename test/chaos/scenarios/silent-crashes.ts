@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../../dev/local-stack';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationMs } from '../../../src/shared/duration';
 import { EXIT_REPORT_GRACE_MS } from '../../../src/workflows/attempt-wait';
 import { sampleJobSpec, submitJobs, uniqueJobId, type ChaosJob, type ExpectedRun } from '../jobs';
 import { actionsAfterExits, watchContainerExits, type ActionAfterExit } from '../groups';
@@ -69,10 +69,7 @@ export function silentCrashesScenario(tally: ChaosTally): void {
       ];
       const exits = watchContainerExits(emulator);
       try {
-        const started = await submitJobs(stack.client, jobs, {
-          taskQueue: stack.taskQueue,
-          settings: stack.jobSettings,
-        });
+        const started = await submitJobs(stack.jobs, jobs);
         await concludeScenario({
           tally,
           scenario: 'crash without report',
@@ -97,7 +94,7 @@ export function silentCrashesScenario(tally: ChaosTally): void {
       expect(actions).toHaveLength(6);
       for (const action of actions) {
         expect(noticeMs(action), `${action.exit.group}: ms from exit to notice`).toBeLessThan(
-          msToNumber(MONITOR_INTERVAL) + SCHEDULING_SLACK_MS,
+          durationMs(MONITOR_INTERVAL) + SCHEDULING_SLACK_MS,
         );
       }
     });
@@ -109,7 +106,7 @@ export function silentCrashesScenario(tally: ChaosTally): void {
  * (EXIT_REPORT_GRACE_MS), and a restart also after the backoff.
  */
 function noticeMs(action: ActionAfterExit): number {
-  const backoffMs = action.operation === 'restart' ? msToNumber(BACKOFF) : 0;
+  const backoffMs = action.operation === 'restart' ? durationMs(BACKOFF) : 0;
   return action.delayMs - EXIT_REPORT_GRACE_MS - backoffMs;
 }
 

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_NAMESPACE } from '../../../src/config';
 import { startEmulator, type Emulator } from '../../../dev/emulator';
 import type { RunProgress } from '../../../src/shared/messages';
-import type { JobSettings } from '../../../src/workflows/inputs';
+import { JobClient } from '../../../src/client';
+import type { JobSettings } from '../../../src/shared/job-settings';
 import { workflowBundle } from '../../helpers/temporal';
 import {
   groupNamesOf,
@@ -110,7 +111,7 @@ export function workerKillScenario(tally: ChaosTally): void {
       // signals straight to Temporal: the containers need neither the worker nor an API
       const settings: JobSettings = { temporal: { address: temporalAddress, namespace: DEFAULT_NAMESPACE } };
       let worker = await startWorker();
-      const started = await submitJobs(client, jobs, { taskQueue, settings });
+      const started = await submitJobs(new JobClient(client, { taskQueue, settings }), jobs);
       let kills = 0;
 
       // kill 1: every run has its group and works, the failing one has not failed yet

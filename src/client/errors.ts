@@ -1,0 +1,48 @@
+/**
+ * The errors of the job client, in the Azure SDK's manner: a class per condition a caller branches on, with a
+ * `code`, and messages that say what is missing. The API maps them to status codes, the CLI to exit codes.
+ */
+import { isGrpcServiceError } from '@temporalio/client';
+import { formatJobRef, type JobRef } from './job-ref';
+
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * The Temporal server is unreachable, shutting down or restarting (gRPC UNAVAILABLE, raw or wrapped by the
+ * SDK): worth retrying, unlike a bug.
+ */
+export function isTemporalUnavailable(error: unknown): boolean {
+  const unavailable = (e: unknown) => isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE;
+  return unavailable(error) || (error instanceof Error && unavailable(error.cause));
+}
+
+export class JobNotFoundError extends Error {
+  override name = 'JobNotFoundError';
+  readonly code = 'JobNotFound';
+  constructor(readonly ref: JobRef) {
+    super(`No job ${formatJobRef(ref)}.`);
+  }
+}
+
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+  readonly code = 'RunNotFound';
+  constructor(
+    readonly ref: JobRef,
+    readonly instanceIndex: number,
+  ) {
+    super(`No instance ${instanceIndex} of job ${formatJobRef(ref)} has started.`);
+  }
+}
+
+/** Cancelling a job that has already ended. */
+export class JobFinishedError extends Error {
+  override name = 'JobFinishedError';
+  readonly code = 'JobFinished';
+  constructor(
+    readonly ref: JobRef,
+    readonly state: string,
+  ) {
+    super(`Job ${formatJobRef(ref)} has already ended (${state}).`);
+  }
+}
