@@ -1,7 +1,8 @@
 /**
  * The activity interfaces workflows proxy (`proxyActivities<AciActivities>()`), as in the Temporal samples;
  * `createActivities(deps)` and `createJanitorActivities(deps)` implement them. Everything they exchange is
- * plain JSON (src/shared/container-groups.ts), so workflow code imports this file for types only.
+ * plain JSON (src/shared/container-groups.ts), so workflow code imports this file for types only. Function
+ * properties, not methods: activities are plain functions, passed around unbound.
  */
 import type {
   ContainerEndpointInput,
@@ -13,18 +14,18 @@ import type {
 
 export interface AciActivities {
   /** Creates the group (or adopts the one this run already made); returns its state once provisioned. */
-  createContainerGroup(input: CreateContainerGroupInput): Promise<ContainerGroupState>;
+  createContainerGroup: (input: CreateContainerGroupInput) => Promise<ContainerGroupState>;
   /** State of the group; `exists: false` when it is gone. */
-  getContainerGroupState(ref: ContainerGroupRef): Promise<ContainerGroupState>;
+  getContainerGroupState: (ref: ContainerGroupRef) => Promise<ContainerGroupState>;
   /** Calls the container's start URL; retried until the container listens. */
-  startContainerWork(input: ContainerEndpointInput): Promise<void>;
-  getContainerProgress(input: { url: string }): Promise<ContainerProgress>;
-  stopContainerGroup(ref: ContainerGroupRef): Promise<void>;
-  restartContainerGroup(ref: ContainerGroupRef): Promise<void>;
+  startContainerWork: (input: ContainerEndpointInput) => Promise<void>;
+  getContainerProgress: (input: { url: string }) => Promise<ContainerProgress>;
+  stopContainerGroup: (ref: ContainerGroupRef) => Promise<void>;
+  restartContainerGroup: (ref: ContainerGroupRef) => Promise<void>;
   /** Deletes the group; a missing group is success. */
-  deleteContainerGroup(ref: ContainerGroupRef): Promise<void>;
+  deleteContainerGroup: (ref: ContainerGroupRef) => Promise<void>;
   /** The last `tail` lines of the container's log ('' when the group is gone). */
-  getContainerLogs(input: ContainerGroupRef & { tail: number }): Promise<string>;
+  getContainerLogs: (input: ContainerGroupRef & { tail: number }) => Promise<string>;
 }
 
 export interface ListManagedGroupsInput {
@@ -60,8 +61,8 @@ export interface GroupCondition extends ContainerGroupRef {
 export type DeletionOutcome = 'deleted' | 'gone' | 'notOurs';
 
 export interface JanitorActivities {
-  listManagedContainerGroups(input: ListManagedGroupsInput): Promise<ManagedGroupPage>;
-  describeGroupOwners(workflowIds: string[]): Promise<Record<string, OwnerStatus>>;
-  inspectContainerGroups(groups: ManagedGroup[]): Promise<GroupCondition[]>;
-  deleteManagedContainerGroup(group: ManagedGroup): Promise<DeletionOutcome>;
+  listManagedContainerGroups: (input: ListManagedGroupsInput) => Promise<ManagedGroupPage>;
+  describeGroupOwners: (workflowIds: string[]) => Promise<Record<string, OwnerStatus>>;
+  inspectContainerGroups: (groups: ManagedGroup[]) => Promise<GroupCondition[]>;
+  deleteManagedContainerGroup: (group: ManagedGroup) => Promise<DeletionOutcome>;
 }

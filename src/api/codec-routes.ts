@@ -11,15 +11,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from './bearer';
+import type { CodecEndpointOptions } from '../security/data-converter';
 import { ApiError } from './errors';
-
-export interface CodecEndpointOptions {
-  codec: PayloadCodec;
-  /** the bearer token callers must send */
-  token: string;
-  /** browser origins allowed to call, e.g. the Web UI's "http://127.0.0.1:8233" */
-  allowedOrigins: readonly string[];
-}
 
 interface JsonPayload {
   metadata?: Record<string, string>;

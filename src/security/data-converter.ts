@@ -10,9 +10,8 @@
  *   ACI_BATCH_CODEC_CORS_ORIGINS  browser origins allowed to call it (comma-separated); default the local
  *                                 Web UI, http://127.0.0.1:8233 and http://localhost:8233
  */
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import type { CodecEndpointOptions } from '../api/codec-routes';
 import { parseEnv } from '../config';
 import {
   AesGcmPayloadCodec,
@@ -60,6 +59,15 @@ const encryptionEnv = z
     path: ['ACI_BATCH_CODEC_TOKEN'],
     message: 'is set, but ACI_BATCH_PAYLOAD_KEYS is not: without keys there is nothing to decode',
   });
+
+/** The Web UI's codec endpoint (served by the API): who may ask it to decode payloads. */
+export interface CodecEndpointOptions {
+  codec: PayloadCodec;
+  /** the bearer token callers must send */
+  token: string;
+  /** browser origins allowed to call, e.g. the Web UI's "http://127.0.0.1:8233" */
+  allowedOrigins: readonly string[];
+}
 
 export interface PayloadEncryption {
   codec: AesGcmPayloadCodec;
