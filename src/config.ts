@@ -3,13 +3,10 @@
  * Each process (worker, API, CLI, scripts) reads only the group it needs.
  */
 import { z } from 'zod';
+import { hostPort } from './shared/validation';
 
 export const DEFAULT_NAMESPACE = 'aci-batch';
 export const DEFAULT_TASK_QUEUE = 'aci-batch';
-
-const hostPort = z
-  .string()
-  .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233 (use 127.0.0.1, not localhost)');
 
 const temporalSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),

@@ -1,5 +1,5 @@
 /**
- * ARM error responses with the codes and message templates real Azure sends (reference §1.7).
+ * ARM error responses with the codes and message templates real Azure sends, one function per error below.
  * Handlers throw an ArmError; the server turns it into `{"error":{"code","message"}}` with its status.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Serialises emulator state into the JSON real ARM returns (reference §1.5): the container group with
+ * Serialises emulator state into the JSON real ARM returns (as ARM serialises a container group: properties nested, secureValue never echoed): the container group with
  * defaults and read-only fields, secrets never echoed, `instanceView`s only on single-group reads, and the
  * async-operation status body.
  */

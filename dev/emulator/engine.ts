@@ -1,6 +1,6 @@
 /**
  * The container groups of the emulator and the operations on them, with ACI's rules: quotas, conflicts
- * while a group is transitioning, stop/start/restart semantics (reference §1.6). HTTP-free: routes call it.
+ * while a group is transitioning, stop/start/restart semantics (as ACI documents them in "Container instance states"). HTTP-free: routes call it.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';

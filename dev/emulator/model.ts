@@ -1,6 +1,6 @@
 /**
  * The emulator's state of a container group, its containers and its async operations (times are epoch ms),
- * and the rules that derive ACI's states from it (reference §1.6).
+ * and the rules that derive ACI's states from it (as ACI documents them in "Container instance states": provisioningState, instanceView.state, container states).
  */
 import type { ArmErrorBody } from './arm-errors';
 import type { ContainerLog } from './container-log';

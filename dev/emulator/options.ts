@@ -88,7 +88,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
   };
 }
 
-function resolveLatency(value: LatencyProfileName | Partial<LatencyProfile> | string): LatencyProfile {
+function resolveLatency(value: Partial<LatencyProfile> | string): LatencyProfile {
   if (typeof value !== 'string') return { ...LATENCY_PROFILES.instant, ...latencySchema.parse(value) };
   if (value in LATENCY_PROFILES) return LATENCY_PROFILES[value as LatencyProfileName];
   let parsed: unknown;

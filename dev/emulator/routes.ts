@@ -1,6 +1,6 @@
 /**
  * The ARM routes of Microsoft.ContainerInstance/containerGroups: status codes, LRO headers and paging as
- * the real service answers them (reference §1.3, §1.5, §2.4). Cross-cutting checks (api-version, faults,
+ * the real service answers them (status codes, bodies and LRO headers as recorded from ARM and as @azure/arm-containerinstance 9.1 drives them). Cross-cutting checks (api-version, faults,
  * missing resource groups) run in the server's preHandler before these handlers.
  */
 import type { Server } from 'node:https';

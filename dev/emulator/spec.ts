@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  ArmError,
+  type ArmError,
   invalidOsType,
   invalidRequestContent,
   locationRequired,

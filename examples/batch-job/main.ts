@@ -47,7 +47,8 @@ function serveControlEndpoint(
           started = runKey;
           run().then(
             (code) => server.close(() => resolve(code)),
-            (error: unknown) => server.close(() => reject(error as Error)),
+            (error: unknown) =>
+              server.close(() => reject(error instanceof Error ? error : new Error(String(error)))),
           );
         }
         response.writeHead(started === runKey ? 202 : 409, { 'content-type': 'application/json' });

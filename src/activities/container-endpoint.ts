@@ -36,7 +36,7 @@ export function createContainerEndpointActivities(
       const extra = input.body ?? {};
       if (!isJsonObject(extra)) {
         throw ApplicationFailure.nonRetryable(
-          `start body for ${url} must be a JSON object (it is merged with runKey)`,
+          `start body for ${url.href} must be a JSON object (it is merged with runKey)`,
           AciFailureType.invalidSpec,
         );
       }
@@ -55,7 +55,7 @@ export function createContainerEndpointActivities(
       const progress = progressSchema.safeParse(await response.json().catch(() => undefined));
       if (!progress.success) {
         throw ApplicationFailure.nonRetryable(
-          `progress from ${url} is not JSON like {"percent": 0-100, "message": "..."}`,
+          `progress from ${url.href} is not JSON like {"percent": 0-100, "message": "..."}`,
           AciFailureType.containerRejected,
         );
       }
@@ -76,13 +76,13 @@ async function call(url: URL, timeoutMs: number, init: RequestInit): Promise<Res
   } catch (error) {
     if (cancellation.aborted) throw cancellation.reason ?? error;
     throw ApplicationFailure.retryable(
-      `${init.method} ${url} failed: ${reason(error)} (is the container listening yet?)`,
+      `${init.method} ${url.href} failed: ${reason(error)} (is the container listening yet?)`,
       AciFailureType.containerNotReady,
     );
   }
   if (response.ok) return response;
   await response.body?.cancel();
-  const status = `${init.method} ${url} answered HTTP ${response.status} ${response.statusText}`.trim();
+  const status = `${init.method} ${url.href} answered HTTP ${response.status} ${response.statusText}`.trim();
   if (response.status >= 500 || response.status === 408 || response.status === 429) {
     throw ApplicationFailure.retryable(status, AciFailureType.containerNotReady);
   }

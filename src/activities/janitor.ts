@@ -37,7 +37,10 @@ export function createJanitorActivities(deps: JanitorActivityDeps): JanitorActiv
       const operation = { operation: 'list container groups' };
       // a resource group that does not exist holds no groups
       const page = await withFailures(operation, () =>
-        ignoreNotFound(async () => (await pages.next()).value),
+        ignoreNotFound(async () => {
+          const next = await pages.next();
+          return next.done ? undefined : next.value;
+        }),
       );
       if (!page) return { groups: [] };
       return {

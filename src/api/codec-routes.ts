@@ -8,7 +8,7 @@
  * calls from the browser: CORS preflights are answered for the configured UI origins only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from './bearer';
 import type { CodecEndpointOptions } from '../security/data-converter';
@@ -97,12 +97,18 @@ export async function registerCodecRoutes(
 }
 
 function fromJson(payload: JsonPayload): Payload {
-  const metadata = Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, fromBase64(value)]);
+  const metadata = Object.entries(payload.metadata ?? {}).map(([key, value]): [string, Uint8Array] => [
+    key,
+    fromBase64(value),
+  ]);
   return { metadata: Object.fromEntries(metadata), data: fromBase64(payload.data ?? '') };
 }
 
 function toJson(payload: Payload): JsonPayload {
-  const metadata = Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, toBase64(value)]);
+  const metadata = Object.entries(payload.metadata ?? {}).map(([key, value]): [string, string] => [
+    key,
+    toBase64(value),
+  ]);
   return { metadata: Object.fromEntries(metadata), data: toBase64(payload.data) };
 }
 

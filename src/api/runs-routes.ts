@@ -15,14 +15,9 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { RunTokenClaims, RunTokens } from '../security/run-tokens';
-import {
-  completionSignal,
-  progressSignal,
-  runProgressQuery,
-  type CompletionReport,
-  type ProgressReport,
-} from '../shared/messages';
+import { completionSignal, progressSignal, runProgressQuery } from '../shared/messages';
 import { bearerToken } from './bearer';
 import { ApiError } from './errors';
 
@@ -31,36 +26,27 @@ export interface RunsRoutesOptions {
   runTokens: RunTokens;
 }
 
-const runIdParams = {
-  type: 'object',
-  properties: { runId: { type: 'string', minLength: 1, maxLength: 200 } },
-  required: ['runId'],
-} as const;
+const runParams = z.object({ runId: z.string().min(1).max(200) });
 
-const completionBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['status'],
-  properties: {
-    status: { type: 'string', enum: ['Completed', 'Failed'] },
-    exitCode: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
-    message: { type: 'string', maxLength: 4096 },
-    result: {},
-    reportId: { type: 'string', minLength: 1, maxLength: 100 },
-    attempt: { type: 'integer', minimum: 1, maximum: 1000 },
-  },
-} as const;
+/** What containers send; the workflow checks the rest (attempt, duplicates). */
+const reportFields = {
+  message: z.string().max(4096).optional(),
+  reportId: z.string().min(1).max(100).optional(),
+  attempt: z.number().int().min(1).max(1000).optional(),
+};
+const completionBody = z
+  .object({
+    status: z.enum(['Completed', 'Failed']),
+    exitCode: z.number().int().min(-2147483648).max(2147483647).optional(),
+    /** a small JSON result */
+    result: z.unknown().optional(),
+    ...reportFields,
+  })
+  .strict();
+const progressBody = z.object({ percent: z.number().min(0).max(100).optional(), ...reportFields }).strict();
 
-const progressBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    percent: { type: 'number', minimum: 0, maximum: 100 },
-    message: { type: 'string', maxLength: 4096 },
-    reportId: { type: 'string', minLength: 1, maxLength: 100 },
-    attempt: { type: 'integer', minimum: 1, maximum: 1000 },
-  },
-} as const;
+const jsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' });
 
 /** A container's result must stay small: it is stored in workflow history. */
 const CALLBACK_BODY_LIMIT = 16 * 1024;
@@ -132,12 +118,12 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
     await send(await openExecution(runId, claims));
   }
 
-  const routeSchema = (summary: string, body?: object) => ({
+  const routeSchema = (summary: string, body?: z.ZodType) => ({
     schema: {
       tags: ['container callbacks'],
       summary,
-      params: runIdParams,
-      ...(body && { body }),
+      params: jsonSchema(runParams),
+      ...(body && { body: jsonSchema(body) }),
       security: [{ runToken: [] }],
     },
     bodyLimit: CALLBACK_BODY_LIMIT,
@@ -152,7 +138,8 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
     '/v1/runs/:runId/progress',
     routeSchema('Report progress', progressBody),
     async (request: RunRequest, reply) => {
-      const report = request.body as ProgressReport;
+      // validated by Fastify against the JSON schema generated from progressBody
+      const report = request.body as z.infer<typeof progressBody>;
       await deliver(request, (handle) =>
         handle.signal(progressSignal, { ...report, reportId: report.reportId ?? contentId(request) }),
       );
@@ -164,7 +151,7 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
     '/v1/runs/:runId/complete',
     routeSchema('Report completion (Completed or Failed)', completionBody),
     async (request: RunRequest, reply) => {
-      const report = request.body as Omit<CompletionReport, 'reportId'> & { reportId?: string };
+      const report = request.body as z.infer<typeof completionBody>;
       await deliver(request, (handle) =>
         handle.signal(completionSignal, { ...report, reportId: report.reportId ?? contentId(request) }),
       );

@@ -44,8 +44,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     connectionTimeout: 60_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     // a malformed URL (400) or an over-long path parameter (414) is refused before routing: same error body
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
-      reply.code(error.statusCode ?? 400).send(errorBody(clientErrorCode(error), error.message)),
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(error.statusCode ?? 400).send(errorBody(clientErrorCode(error), error.message));
+    },
   });
   // a no-op until tracing is started in this process (src/observability/tracing.ts)
   traceHttpRequests(app);

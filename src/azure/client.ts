@@ -10,6 +10,7 @@ import type { PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../config';
+import { resourceGroupName } from '../shared/validation';
 import { DEFAULT_MAX_SDK_RETRY_AFTER_MS, retryAfterCapPolicy } from './retry-after';
 
 /** Explicit options for `createAciClient` (tests build clients with these). */
@@ -66,10 +67,7 @@ const ms = (max: number) => z.coerce.number().int().min(0).max(max);
 const azureEnvSchema = z
   .object({
     AZURE_SUBSCRIPTION_ID: z.guid('must be a subscription id (a GUID)').optional(),
-    ACI_RESOURCE_GROUP: z
-      .string()
-      .regex(/^[-\w._()]{1,90}$/, 'must be 1-90 letters, digits, "-", "_", ".", "(" or ")"')
-      .optional(),
+    ACI_RESOURCE_GROUP: resourceGroupName.optional(),
     AZURE_MANAGED_IDENTITY_CLIENT_ID: z
       .guid('must be the client id (a GUID) of a user-assigned identity')
       .optional(),

@@ -3,6 +3,7 @@
  * environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE), payload keys like the workers'
  * (ACI_BATCH_PAYLOAD_KEYS), closed when the command is done.
  */
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { isTemporalUnavailable, JobClient } from '../client';
 import { loadTemporalConfig, type TemporalConfig } from '../config';
@@ -17,8 +18,6 @@ export interface TemporalSession {
 
 /** Long enough for a remote server, short enough that a missing one is reported promptly. */
 const CONNECT_TIMEOUT = '5s';
-
-const GRPC_NOT_FOUND = 5;
 
 const START_HINT =
   'Start a local server with `npm run server`, or set TEMPORAL_ADDRESS to the host:port of yours.';
@@ -60,7 +59,7 @@ async function ensureNamespace(client: Client, config: TemporalConfig): Promise<
   try {
     await client.workflowService.describeNamespace({ namespace: config.namespace });
   } catch (error) {
-    if (!isGrpcServiceError(error) || error.code !== GRPC_NOT_FOUND) throw error;
+    if (!isGrpcServiceError(error) || error.code !== GrpcStatus.NOT_FOUND) throw error;
     throw new CliError(
       `The Temporal server at ${config.address} has no namespace "${config.namespace}".`,
       EXIT.unreachable,

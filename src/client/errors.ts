@@ -2,17 +2,16 @@
  * The errors of the job client, in the Azure SDK's manner: a class per condition a caller branches on, with a
  * `code`, and messages that say what is missing. The API maps them to status codes, the CLI to exit codes.
  */
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { isGrpcServiceError } from '@temporalio/client';
 import { formatJobRef, type JobRef } from './job-ref';
-
-const GRPC_UNAVAILABLE = 14;
 
 /**
  * The Temporal server is unreachable, shutting down or restarting (gRPC UNAVAILABLE, raw or wrapped by the
  * SDK): worth retrying, unlike a bug.
  */
 export function isTemporalUnavailable(error: unknown): boolean {
-  const unavailable = (e: unknown) => isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE;
+  const unavailable = (e: unknown) => isGrpcServiceError(e) && e.code === GrpcStatus.UNAVAILABLE;
   return unavailable(error) || (error instanceof Error && unavailable(error.cause));
 }
 

@@ -25,7 +25,7 @@ import { roundUsd } from '../shared/pricing';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
 import { jobStateOf, type JobState, type WorkflowStatusName } from '../shared/statuses';
 import { jobDetails, jobSummary } from '../shared/summaries';
-import type { batchJob } from '../workflows/batchJob';
+import { batchJob } from '../workflows/batchJob';
 import type { containerRun } from '../workflows/containerRun';
 import { isTemporalUnavailable, JobFinishedError, JobNotFoundError, RunNotFoundError } from './errors';
 import type { JobRef } from './job-ref';
@@ -122,7 +122,7 @@ export class JobClient {
     const workflowId = jobWorkflowId(ref.tenant, ref.jobId);
     try {
       await this.call(options, () =>
-        this.temporal.workflow.start<typeof batchJob>('batchJob', {
+        this.temporal.workflow.start(batchJob, {
           taskQueue: this.options.taskQueue,
           workflowId,
           args: [{ spec, settings: this.options.settings }],

@@ -73,7 +73,7 @@ function httpTransport(env: NodeJS.ProcessEnv): Transport {
           // 401/404/410 will not change by retrying: the run is unknown, over, or the token is wrong
           throw new Error(`callback ${path || 'GET'} answered ${response.status}: ${await response.text()}`);
         }
-        return response.status === 204 ? undefined : ((await response.json()) as unknown);
+        return response.status === 204 ? undefined : await response.json();
       },
       {
         numOfAttempts: 8,

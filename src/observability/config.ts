@@ -12,6 +12,7 @@
  *   ACI_BATCH_LOG_LEVEL                  level of the worker's JSON logs (info)
  */
 import { z } from 'zod';
+import { hostPort, httpUrl } from '../shared/validation';
 import { parseEnv } from '../config';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -34,7 +35,7 @@ export interface ObservabilityConfig {
   logLevel: LogLevelName;
 }
 
-const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const url = httpUrl('must be an http(s) URL');
 
 const observabilityEnv = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
@@ -47,13 +48,8 @@ const observabilityEnv = z.object({
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
   ACI_BATCH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ACI_BATCH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  ACI_BATCH_TEMPORAL_METRICS_ADDRESS: z
-    .string()
-    .regex(
-      /^[^\s/]+:\d{1,5}$/,
-      'must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to scrape from outside)',
-    )
-    .optional(),
+  // e.g. 127.0.0.1:9464 (0.0.0.0:9464 to scrape from outside)
+  ACI_BATCH_TEMPORAL_METRICS_ADDRESS: hostPort.optional(),
   ACI_BATCH_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 

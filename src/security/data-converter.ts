@@ -13,6 +13,7 @@
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { parseEnv } from '../config';
+import { secret } from '../shared/validation';
 import {
   AesGcmPayloadCodec,
   parsePayloadKeys,
@@ -40,10 +41,7 @@ const encryptionEnv = z
         }
       })
       .optional(),
-    ACI_BATCH_CODEC_TOKEN: z
-      .string()
-      .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
-      .optional(),
+    ACI_BATCH_CODEC_TOKEN: secret().optional(),
     ACI_BATCH_CODEC_CORS_ORIGINS: z
       .string()
       .default(DEFAULT_CODEC_ORIGINS)

@@ -1,7 +1,8 @@
 /**
  * Signals and queries, defined once and shared by workflows, the client, the HTTP callback endpoint and the
- * container helper (the seed sample waited for "Job_Finished" while its only sender raised
- * "Extractor_Finished": a shared definition makes that impossible).
+ * container helper. (The Durable Functions sample this project replaces, github.com/sowsan/az-func-aci, waited
+ * for "Job_Finished" while its only sender raised "Extractor_Finished": a shared definition makes that
+ * impossible.)
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 

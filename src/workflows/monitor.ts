@@ -1,7 +1,7 @@
 /**
  * Watches a container group by polling ARM every monitor interval, so that a container that exited without
- * reporting, a group whose provisioning failed, or a group that vanished is noticed (the seed sample waited
- * forever). Optionally reads the container's progress endpoint on the way. Returns only when there is
+ * reporting, a group whose provisioning failed, or a group that vanished is noticed (the Durable Functions
+ * sample this project replaces waited forever for an event such a container never sends). Optionally reads the container's progress endpoint on the way. Returns only when there is
  * something to act on; the caller cancels it when the container reports first.
  */
 import { isCancellation, log, sleep } from '@temporalio/workflow';
