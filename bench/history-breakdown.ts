@@ -4,7 +4,7 @@
  * the completion signal to the delete request, cut at the events in between.
  */
 import type { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
+
 import { temporal } from '@temporalio/proto';
 import { jobWorkflowId, runWorkflowId } from '../src/shared/names';
 import { BENCH_TENANT } from './jobs';
@@ -141,4 +141,10 @@ function segments(cuts: number[][], names: string[]): Breakdown {
     segment,
     medianMs: median(cuts.map((cut) => (cut[i + 1] ?? Number.NaN) - (cut[i] ?? Number.NaN))),
   }));
+}
+
+/** Milliseconds since the epoch of a protobuf Timestamp (seconds may be a Long). */
+function tsToMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  if (!ts) return Number.NaN;
+  return Number(ts.seconds ?? 0) * 1000 + (ts.nanos ?? 0) / 1e6;
 }

@@ -1,20 +1,28 @@
 /**
- * `npm start`: the embedded default. Starts what is missing (the Temporal dev server, the ACI emulator when no
- * Azure subscription is configured, the worker, the API), submits a demo job of the sample batch job through
- * the API (one instance fails once and is restarted), shows live progress, prints the Web UI link and the
- * summary with cost, and stops everything it started, also on Ctrl-C (the job is cancelled first, so its
- * container groups are removed).
+ * `npm start`: the embedded default. Starts what is missing (the Temporal dev server and the ACI emulator), the
+ * worker and the API, submits a demo job of the sample batch job through the API (one instance fails once and
+ * is restarted), shows live progress, prints the Web UI link and the summary with cost, and stops everything it
+ * started.
+ *
+ * Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM cancels the job first: the dev
+ * server runs in a process group of its own and the Temporal runtime is told not to stop the worker on
+ * signals, so both outlive the cancellation; each run removes its container group, the cancelled summary is
+ * printed, and the exit code is 130. A second Ctrl-C exits at once and says what may be left behind.
+ *
+ * The dev server keeps its SQLite file across runs while the emulator starts empty, so a job an interrupted
+ * earlier demo left running is settled (terminated: its groups died with that demo's emulator) before the
+ * worker starts.
  */
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadAzureConfig, type AzureConfig } from '../src/azure/client';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createProgressView } from '../src/cli/progress-view';
-import { loadTemporalConfig } from '../src/config';
+import { loadTemporalConfig, type TemporalConfig } from '../src/config';
 import type { JobSpecInput } from '../src/shared/job-spec';
 import type { JobStatus, JobSummary } from '../src/shared/messages';
 import { jobWorkflowId } from '../src/shared/names';
+import { TENANT } from '../src/shared/search-attributes';
 import { startLocalStack, type LocalStack } from './local-stack';
 import {
   ensureNamespaceAndSearchAttributes,
@@ -25,6 +33,8 @@ import {
 import { PROJECT_ROOT } from './temporal-tools';
 
 const DEMO_TENANT = 'demo';
+/** Exit code of a run that was interrupted (128 + SIGINT), as shells report it. */
+const EXIT_INTERRUPTED = 130;
 
 export function demoJob(jobId: string): JobSpecInput {
   return {
@@ -46,101 +56,185 @@ export function demoJob(jobId: string): JobSpecInput {
 interface Started {
   server?: DevServer;
   stack?: LocalStack;
+  jobId?: string;
 }
 
-async function main(): Promise<number> {
-  // the terminal shows the job's progress; the worker speaks only of problems
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const temporal = loadTemporalConfig();
-  const azure: AzureConfig | undefined = process.env.AZURE_SUBSCRIPTION_ID ? loadAzureConfig() : undefined;
+async function main(temporal: TemporalConfig): Promise<number> {
+  // the demo decides what a signal means (cancel the job first): the runtime must not stop the worker on its own
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const started: Started = {};
-  let interrupted = false;
-  let cancel: (() => Promise<void>) | undefined;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.log('\nInterrupted: cancelling the job so that its container groups are removed ...');
-    void cancel?.();
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-
+  const interrupt = watchForInterrupts(started, temporal);
   try {
-    if (await isTemporalReachable(temporal.address)) {
-      console.log(`Using the Temporal server at ${temporal.address}`);
-      const connection = await Connection.connect({ address: temporal.address });
-      await ensureNamespaceAndSearchAttributes(connection, temporal.namespace);
-      await connection.close();
-    } else {
-      console.log(`Starting a Temporal dev server at ${temporal.address} ...`);
-      started.server = await startDevServer({
-        address: temporal.address,
-        namespace: temporal.namespace,
-        uiPort: temporal.uiPort,
-        dbFile: process.env.TEMPORAL_DB_FILE ?? join(PROJECT_ROOT, '.data', 'temporal', 'dev.sqlite'),
-      });
-    }
-    console.log(
-      azure
-        ? `Using Azure subscription ${azure.subscriptionId}`
-        : 'No Azure subscription configured: using the local ACI emulator',
-    );
+    await useOrStartTemporal(temporal, started);
+    if (interrupt.requested) return EXIT_INTERRUPTED;
+    await settleStaleDemoJobs(temporal);
+
+    console.log('No Azure subscription is used: the local ACI emulator runs the containers');
     console.log('Starting the worker and the API (bundling the workflows takes a few seconds) ...');
     const stack = await startLocalStack({
       temporalAddress: temporal.address,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
-      azure,
-      pollIntervalMs: azure ? undefined : 250,
+      pollIntervalMs: 250,
     });
     started.stack = stack;
-    const key = stack.apiKeys[DEMO_TENANT]![0]!;
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${stack.apiUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const payload = (await response.json()) as Record<string, unknown>;
-      if (!response.ok)
-        throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(payload)}`);
-      return payload;
-    };
+    if (interrupt.requested) return EXIT_INTERRUPTED;
 
+    const api = apiCaller(stack);
     const jobId = `demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
-    const submitted = await call('POST', '/v1/jobs', demoJob(jobId));
-    cancel = async () => void (await call('POST', `/v1/jobs/${jobId}/cancel`).catch(() => undefined));
-    if (interrupted) await cancel();
-    const workflowId = jobWorkflowId(DEMO_TENANT, jobId);
+    const submitted = await api('POST', '/v1/jobs', demoJob(jobId));
+    started.jobId = jobId;
+    interrupt.onJob(() => api('POST', `/v1/jobs/${jobId}/cancel`).then(() => undefined));
     console.log(`Submitted job ${jobId} (${String(submitted.statusUrl)}) through ${stack.apiUrl}`);
     console.log(
-      `Web UI: http://127.0.0.1:${temporal.uiPort}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(workflowId)}`,
+      `Web UI: http://127.0.0.1:${temporal.uiPort}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(jobWorkflowId(DEMO_TENANT, jobId))}`,
     );
 
-    const view = createProgressView();
-    let summary: JobSummary | undefined;
-    while (!summary) {
-      const body = (await call('GET', `/v1/jobs/${jobId}`)) as {
-        status?: JobStatus;
-        result?: JobSummary;
-        state: string;
-      };
-      if (body.status) view.update(body.status);
-      if (body.result) summary = body.result;
-      else if (body.state !== 'Running') throw new Error(`the job ended ${body.state}`);
-      else await sleep(500);
-    }
-    view.stop();
+    const summary = await follow(api, jobId);
     printSummary(summary);
     const leftOver = stack.emulator?.groups().length ?? 0;
-    console.log(stack.emulator ? `Container groups left in the emulator: ${leftOver}` : '');
+    console.log(`Container groups left in the emulator: ${leftOver}`);
+    if (interrupt.requested) return EXIT_INTERRUPTED;
     return summary.outcome === 'Completed' && leftOver === 0 ? 0 : 1;
   } finally {
     await started.stack?.stop();
     await started.server?.stop();
     console.log('Stopped everything this command started.');
+  }
+}
+
+/**
+ * The first SIGINT or SIGTERM asks for the job to be cancelled (as soon as there is one) and lets the demo
+ * run to the cancelled summary; the second exits at once, saying what may be left.
+ */
+function watchForInterrupts(started: Started, temporal: TemporalConfig) {
+  let cancelJob: (() => Promise<void>) | undefined;
+  const state = {
+    requested: false,
+    onJob(cancel: () => Promise<void>) {
+      cancelJob = cancel;
+      if (state.requested) void requestCancel();
+    },
+  };
+  const requestCancel = async () => {
+    try {
+      await cancelJob?.();
+    } catch (error) {
+      console.error(`Could not cancel the job: ${(error as Error).message}`);
+    }
+  };
+  const onSignal = () => {
+    if (!state.requested) {
+      state.requested = true;
+      console.log(
+        started.jobId
+          ? `\nInterrupted: cancelling job ${started.jobId} so that its container groups are removed (Ctrl-C again to exit at once) ...`
+          : '\nInterrupted: stopping before a job is submitted ...',
+      );
+      void requestCancel();
+      return;
+    }
+    console.log('\nExiting at once.');
+    if (started.jobId) {
+      console.log(
+        `Job ${started.jobId} may still be running in Temporal (${temporal.address}, namespace ${temporal.namespace}); ` +
+          'its container groups were in the emulator, which ends with this process. The next `npm start` settles it.',
+      );
+    }
+    started.server?.kill();
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  return state;
+}
+
+async function useOrStartTemporal(temporal: TemporalConfig, started: Started): Promise<void> {
+  if (await isTemporalReachable(temporal.address)) {
+    console.log(`Using the Temporal server at ${temporal.address}`);
+    const connection = await Connection.connect({ address: temporal.address });
+    await ensureNamespaceAndSearchAttributes(connection, temporal.namespace).finally(() =>
+      connection.close(),
+    );
+    return;
+  }
+  console.log(`Starting a Temporal dev server at ${temporal.address} ...`);
+  started.server = await startDevServer({
+    address: temporal.address,
+    namespace: temporal.namespace,
+    uiPort: temporal.uiPort,
+    dbFile: process.env.TEMPORAL_DB_FILE || join(PROJECT_ROOT, '.data', 'temporal', 'dev.sqlite'),
+  });
+}
+
+/**
+ * Jobs (and their runs) of the demo tenant still open in Temporal were left by an interrupted demo: their
+ * groups were in that demo's emulator, gone now. They are terminated before this demo's worker starts, so
+ * that they do not wake up against a fresh emulator.
+ */
+async function settleStaleDemoJobs(temporal: TemporalConfig): Promise<void> {
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const stale: Array<{ workflowId: string; type: string }> = [];
+    const query = `${TENANT.name} = "${DEMO_TENANT}" AND ExecutionStatus = "Running"`;
+    for await (const workflow of client.workflow.list({ query })) {
+      stale.push({ workflowId: workflow.workflowId, type: workflow.type });
+    }
+    if (stale.length === 0) return;
+    const jobs = stale.filter((workflow) => workflow.type === 'batchJob').map((job) => job.workflowId);
+    const runs = stale.filter((workflow) => workflow.type !== 'batchJob').map((run) => run.workflowId);
+    // jobs first: a job terminated after its runs would react to their ends
+    for (const workflowId of [...jobs, ...runs]) {
+      await client.workflow
+        .getHandle(workflowId)
+        .terminate('left running by an interrupted `npm start`; its emulator, and its groups, are gone')
+        .catch(() => undefined); // a run that ended with its job: nothing to do
+    }
+    console.log(
+      `Settled what an interrupted earlier \`npm start\` left running: ${jobs.join(', ') || `${stale.length} runs`} (terminated; its container groups ended with its emulator)`,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+type ApiCall = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+function apiCaller(stack: LocalStack): ApiCall {
+  const key = stack.apiKeys[DEMO_TENANT]![0]!;
+  return async (method, path, body) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const payload = (await response.json()) as Record<string, unknown>;
+    if (!response.ok)
+      throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(payload)}`);
+    return payload;
+  };
+}
+
+/** Live progress until the job has a summary (completed or cancelled). */
+async function follow(api: ApiCall, jobId: string): Promise<JobSummary> {
+  const view = createProgressView();
+  try {
+    for (;;) {
+      const body = (await api('GET', `/v1/jobs/${jobId}`)) as {
+        status?: JobStatus;
+        result?: JobSummary;
+        state: string;
+      };
+      if (body.status) view.update(body.status);
+      if (body.result) return body.result;
+      if (body.state !== 'Running') throw new Error(`the job ended ${body.state}`);
+      await sleep(500);
+    }
+  } finally {
+    view.stop();
   }
 }
 
@@ -164,10 +258,31 @@ function printSummary(summary: JobSummary): void {
   );
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+/** The demo runs on the emulator only: on Azure a container can reach neither this machine's API nor its files. */
+function refuseAzure(): string | undefined {
+  if (!process.env.AZURE_SUBSCRIPTION_ID) return undefined;
+  return (
+    'npm start runs the demo on the local ACI emulator only: AZURE_SUBSCRIPTION_ID is set, but containers in Azure ' +
+    "could not reach this machine's API (its callback URL is a loopback address) nor pull the demo image.\n" +
+    'To run jobs on Azure, run `npm run worker` and `npm run api` with ACI_BATCH_CALLBACK_BASE_URL set to the ' +
+    'API\'s public URL (see "Running against Azure" in the README), and submit with `aci-batch submit`. ' +
+    'Unset AZURE_SUBSCRIPTION_ID to run the demo here.'
+  );
+}
+
+if (require.main === module) {
+  const refusal = refuseAzure();
+  if (refusal) {
+    console.error(refusal);
+    process.exit(2);
+  }
+  Promise.resolve()
+    .then(() => main(loadTemporalConfig()))
+    .then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
+}

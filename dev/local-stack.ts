@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { buildApiServer } from '../src/api/server';
+import { apiConnectionOptions, buildApiServer } from '../src/api/server';
 import {
   createAciClient,
   createAciClientFromConfig,
@@ -82,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const encryption = options.payloadEncryption ?? loadPayloadEncryption();
     const dataConverter = dataConverterOf(encryption);
-    const connection = await Connection.connect({ address: options.temporalAddress });
+    const connection = await Connection.connect(apiConnectionOptions(options.temporalAddress));
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: options.namespace, dataConverter });
 

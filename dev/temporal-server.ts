@@ -7,9 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { msToTs } from '@temporalio/common/lib/time';
+import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
+import { google, temporal } from '@temporalio/proto';
+import { durationMs } from '../src/shared/duration';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { ensureTool, TEMPORAL_CLI } from './temporal-tools';
 
@@ -27,8 +27,14 @@ export interface DevServerOptions {
 export interface DevServer {
   process: ChildProcess;
   uiUrl: string;
+  /** SIGTERM, and waits for it to exit */
   stop(): Promise<void>;
+  /** SIGKILL at once, for a forced exit that cannot wait */
+  kill(): void;
 }
+
+/** How long closed workflows stay in the namespaces this project registers. */
+export const NAMESPACE_RETENTION = '3 days';
 
 /** True when a Temporal frontend answers gRPC at `address`. */
 export async function isTemporalReachable(address: string, timeoutMs = 1500): Promise<boolean> {
@@ -71,7 +77,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,
     ]),
   ];
-  const child = spawn(ensureTool(TEMPORAL_CLI), args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // in a process group of its own: a terminal's Ctrl-C goes to the launcher, which stops the server itself,
+  // after it has cancelled what runs (the server must outlive that)
+  const child = spawn(ensureTool(TEMPORAL_CLI), args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
@@ -94,6 +102,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
   };
 }
 
@@ -108,7 +119,9 @@ export async function ensureNamespaceAndSearchAttributes(
   try {
     await connection.workflowService.registerNamespace({
       namespace,
-      workflowExecutionRetentionPeriod: msToTs('3 days'),
+      workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({
+        seconds: durationMs(NAMESPACE_RETENTION) / 1000,
+      }),
     });
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
@@ -119,9 +132,14 @@ export async function ensureNamespaceAndSearchAttributes(
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(
-      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+      missing.map((key) => [key.name, indexedValueType(key.type)]),
     ),
   });
+}
+
+/** The proto enum of a search attribute type: KEYWORD → INDEXED_VALUE_TYPE_KEYWORD. */
+export function indexedValueType(type: SearchAttributeType): temporal.api.enums.v1.IndexedValueType {
+  return temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
 }
 
 function isAlreadyExists(error: unknown): boolean {

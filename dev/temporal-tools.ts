@@ -11,7 +11,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, 
 import { delimiter, join, resolve } from 'node:path';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
-export const TOOLS_DIR = process.env.ACI_BATCH_TOOLS_DIR ?? join(PROJECT_ROOT, '.tools');
+export const TOOLS_DIR = process.env.ACI_BATCH_TOOLS_DIR || join(PROJECT_ROOT, '.tools');
 
 interface ToolDefinition {
   /** executable name */

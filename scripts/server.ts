@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     address: config.address,
     namespace: config.namespace,
     uiPort: config.uiPort,
-    dbFile: process.env.TEMPORAL_DB_FILE ?? join(PROJECT_ROOT, '.data', 'temporal', 'dev.sqlite'),
+    dbFile: process.env.TEMPORAL_DB_FILE || join(PROJECT_ROOT, '.data', 'temporal', 'dev.sqlite'),
   });
   console.log(`Temporal dev server: ${config.address} (namespace "${config.namespace}")`);
   console.log(`Web UI:              ${server.uiUrl}/namespaces/${config.namespace}/workflows`);

@@ -46,6 +46,27 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }
 
+/**
+ * Runs every loader of a process's settings and returns their results; when any fails, throws one ConfigError
+ * listing every problem of every loader (each once), so that one start names every bad variable.
+ */
+export function loadAll<T extends Record<string, () => unknown>>(
+  loaders: T,
+): { [K in keyof T]: ReturnType<T[K]> } {
+  const problems = new Set<string>();
+  const results: Record<string, unknown> = {};
+  for (const [name, load] of Object.entries(loaders)) {
+    try {
+      results[name] = load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const line of error.message.split('\n').slice(1)) problems.add(line);
+    }
+  }
+  if (problems.size > 0) throw new ConfigError(`Invalid configuration:\n${[...problems].join('\n')}`);
+  return results as { [K in keyof T]: ReturnType<T[K]> };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

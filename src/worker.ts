@@ -25,7 +25,7 @@ import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-sche
 import { dataConverterFromEnv } from './security/data-converter';
 import { RunTokens } from './security/run-tokens';
 import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
-import { loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
+import { loadAll, loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
 import { loadObservabilityConfig } from './observability/config';
 import { ProjectMetrics } from './observability/metrics';
 import { metricsSinks } from './observability/metrics-sinks';
@@ -117,11 +117,16 @@ export function createWorkerActivities(deps: JanitorActivityDeps): AciActivities
 }
 
 async function main(): Promise<void> {
-  const config = loadWorkerConfig();
-  const azure = loadAzureConfig();
-  const dataConverter = dataConverterFromEnv();
-  const janitorSchedule = loadJanitorScheduleConfig();
-  const observability = await startWorkerObservability(loadObservabilityConfig());
+  // every group of settings read before anything starts: one message names every bad variable
+  const settings = loadAll({
+    config: () => loadWorkerConfig(),
+    azure: () => loadAzureConfig(),
+    dataConverter: () => dataConverterFromEnv(),
+    janitorSchedule: () => loadJanitorScheduleConfig(),
+    observability: () => loadObservabilityConfig(),
+  });
+  const { config, azure, dataConverter, janitorSchedule } = settings;
+  const observability = await startWorkerObservability(settings.observability);
   // the runtime shuts the worker down gracefully on these signals; run() then resolves
   Runtime.install({ ...observability.runtimeOptions, shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await NativeConnection.connect({ address: config.temporal.address });

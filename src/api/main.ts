@@ -18,7 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { JobClient, loadJobSettings } from '../client';
-import { ConfigError, loadTemporalConfig, parseEnv, type TemporalConfig } from '../config';
+import { loadAll, loadTemporalConfig, parseEnv, type TemporalConfig } from '../config';
 import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/config';
 import { jsonLoggerOptions } from '../observability/logger';
 import { startTracing } from '../observability/tracing';
@@ -27,7 +27,7 @@ import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '
 import { tenantSchema } from '../shared/job-spec';
 import { secret } from '../shared/validation';
 import type { JobSettings } from '../shared/job-settings';
-import { buildApiServer } from './server';
+import { apiConnectionOptions, buildApiServer } from './server';
 
 /** The service name of its logs and traces (OTEL_SERVICE_NAME overrides it for traces). */
 export const API_SERVICE_NAME = 'aci-batch-api';
@@ -98,30 +98,13 @@ export interface ApiConfig {
  * observability. Throws one ConfigError naming every bad or missing variable.
  */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const problems: string[] = [];
-  const load = <T>(loader: () => T): T | undefined => {
-    try {
-      return loader();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.message.split('\n').slice(1));
-      return undefined;
-    }
-  };
-  const parsed = load(() => parseEnv(apiEnv, env));
-  const temporal = load(() => loadTemporalConfig(env));
-  const jobSettings = load(() => loadJobSettings(env));
-  const observability = load(() => loadObservabilityConfig(env));
-  let encryptionLoaded = false;
-  const encryption = load(() => {
-    const loaded = loadPayloadEncryption(env);
-    encryptionLoaded = true;
-    return loaded;
+  const { parsed, temporal, jobSettings, observability, encryption } = loadAll({
+    parsed: () => parseEnv(apiEnv, env),
+    temporal: () => loadTemporalConfig(env),
+    jobSettings: () => loadJobSettings(env),
+    observability: () => loadObservabilityConfig(env),
+    encryption: () => loadPayloadEncryption(env),
   });
-  if (!parsed || !temporal || !jobSettings || !observability || !encryptionLoaded) {
-    // loadJobSettings reads the Temporal namespace too: each problem once
-    throw new ConfigError(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`);
-  }
   return {
     host: parsed.ACI_BATCH_API_HOST,
     port: parsed.ACI_BATCH_API_PORT,
@@ -146,7 +129,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   const tracing = await startTracing(config.observability.tracing, API_SERVICE_NAME);
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: config.temporal.address });
+    connection = await Connection.connect(apiConnectionOptions(config.temporal.address));
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,

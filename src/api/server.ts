@@ -4,6 +4,11 @@
  * bodies are never logged.
  */
 import swagger from '@fastify/swagger';
+import {
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -11,7 +16,13 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { JobFinishedError, JobNotFoundError, RunNotFoundError, type JobClient } from '../client';
+import {
+  isTemporalUnavailable,
+  JobFinishedError,
+  JobNotFoundError,
+  RunNotFoundError,
+  type JobClient,
+} from '../client';
 import type { ApiKeys } from '../security/api-keys';
 import { RunTokens } from '../security/run-tokens';
 import { traceHttpRequests } from '../observability/http-tracing';
@@ -31,6 +42,20 @@ export interface ApiServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** the Web UI's codec endpoint, when payloads are encrypted and a codec token is set */
   codecEndpoint?: CodecEndpointOptions;
+}
+
+/** How long clients wait before retrying while Temporal is away (a server restart takes seconds). */
+const TEMPORAL_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The API's Temporal connection retries an unavailable server briefly (about 1 s in all, not the SDK's
+ * default of half a minute), so that a request answers 503 promptly and its client retries instead.
+ */
+export function apiConnectionOptions(address: string): ConnectionOptions {
+  return {
+    address,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
+  };
 }
 
 /** A job spec is small; a megabyte leaves room for a thousand per-instance parameter sets. */
@@ -80,6 +105,18 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       return reply.code(400).send(errorBody('InvalidJobSpec', error.message, error.problems));
     }
     if (error.validation) return reply.code(400).send(errorBody('InvalidRequest', error.message));
+    if (isTemporalUnavailable(error)) {
+      request.log.warn({ err: error }, 'Temporal is unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(TEMPORAL_RETRY_AFTER_SECONDS))
+        .send(
+          errorBody(
+            'TemporalUnavailable',
+            `Temporal does not answer right now (${error.message}); retry in ${TEMPORAL_RETRY_AFTER_SECONDS} seconds.`,
+          ),
+        );
+    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorBody(clientErrorCode(error), error.message));
     }

@@ -97,9 +97,7 @@ export function buildContainerGroup(request: ContainerGroupRequest): ContainerGr
             secureValue,
           })),
         ],
-        resources: {
-          requests: { cpu: spec.cpu, memoryInGB: spec.memoryGB, ...(spec.gpu && { gpu: { ...spec.gpu } }) },
-        },
+        resources: { requests: { cpu: spec.cpu, memoryInGB: spec.memoryGB } },
       },
     ],
     ...(spec.identity &&

@@ -8,6 +8,7 @@
  * Every report carries a fresh reportId, so a re-sent report is recognised and ignored by the workflow.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { backOff } from 'exponential-backoff';
 import {
@@ -67,6 +68,8 @@ function httpTransport(env: NodeJS.ProcessEnv): Transport {
           signal: AbortSignal.timeout(10_000),
         });
         if (response.status >= 500 || response.status === 429) {
+          // the API is busy or Temporal is away (503): wait as long as it asks, within reason, then retry
+          await sleep(Math.min(retryAfterMs(response) ?? 0, MAX_RETRY_AFTER_MS));
           throw new RetryableHttpError(`${path || 'GET'} answered ${response.status}`);
         }
         if (!response.ok) {
@@ -95,6 +98,14 @@ function httpTransport(env: NodeJS.ProcessEnv): Transport {
 }
 
 class RetryableHttpError extends Error {}
+
+/** A Retry-After longer than this is cut short: the backoff that follows adds its own delay. */
+const MAX_RETRY_AFTER_MS = 30_000;
+
+function retryAfterMs(response: Response): number | undefined {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
 
 async function temporalTransport(env: NodeJS.ProcessEnv): Promise<Transport> {
   const runId = required(env, CONTAINER_ENV.runId);

@@ -14,6 +14,12 @@ export const RESERVED_TAG_PREFIX = 'aci-batch-';
 export const RESERVED_PORTS = { from: 20000, to: 30000 } as const;
 export const MAX_INSTANCES = 10_000;
 
+/** Why a spec may not ask for a GPU, and what to do instead. */
+export const GPU_RETIRED =
+  "ACI's GPU SKUs (K80, P100, V100) were retired on 14 July 2025: a container group that asks for one fails at " +
+  'provisioning. Remove gpu from the spec; for GPU batch work use Azure Container Apps jobs on serverless GPU ' +
+  '(consumption GPU workload profiles, A100 or T4).';
+
 const envMap = z.record(userEnvVarName, z.string().max(32_768, 'environment values must be at most 32 KiB'));
 
 const port = z
@@ -88,13 +94,8 @@ export const jobSpecSchema = z
       .min(0.1, 'memoryGB must be at least 0.1')
       .max(240, 'memoryGB must be at most 240 (ACI limit per container group)')
       .default(1.5),
-    gpu: z
-      .object({
-        count: z.union([z.literal(1), z.literal(2), z.literal(4)]),
-        sku: z.enum(['K80', 'P100', 'V100']),
-      })
-      .strict()
-      .optional(),
+    /** refused: ACI's GPU SKUs are retired (the field is known only to say so) */
+    gpu: z.never({ error: GPU_RETIRED }).optional(),
     env: envMap.default({}),
     secretEnv: envMap.default({}),
     instances: z

@@ -29,7 +29,7 @@ export function jobDetails(spec: JobSpec, jobId: string): string {
     `- image: \`${spec.image}\``,
     `- command: ${spec.command ? `\`${spec.command.join(' ')}\`` : "the image's own"}`,
     `- instances: ${total}${perInstance}, at most ${spec.maxParallel} at a time`,
-    `- each: ${resources(spec)}${spec.gpu ? `, ${spec.gpu.count} × ${spec.gpu.sku} GPU` : ''}`,
+    `- each: ${resources(spec)}`,
     `- where: ${spec.region}, resource group: ${spec.resourceGroup ?? "the worker's default"}`,
     `- time limit per attempt: ${spec.timeLimit}; on failure: ${onFailure}; on success: ${spec.onSuccess}`,
     `- environment: ${Object.keys(spec.env).length} plain and ${secrets} secret variables (values not shown)`,
