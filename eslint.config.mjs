@@ -44,7 +44,7 @@ const sandboxRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'bench-results/', 'coverage/', 'test/lint-fixtures/'] },
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'bench-results/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -75,8 +75,16 @@ export default tseslint.config(
           zones: [
             { target: './src/azure', from: './src/activities', message: 'azure/ is below activities/.' },
             { target: './src/security', from: './src/api', message: 'security/ is below api/.' },
-            { target: './src/shared', from: './src/!(shared)/**', message: 'shared/ depends on nothing else.' },
-            { target: './src', from: './dev', message: 'Production code never imports dev/ (not in the image).' },
+            {
+              target: './src/shared',
+              from: './src/!(shared)/**',
+              message: 'shared/ depends on nothing else.',
+            },
+            {
+              target: './src',
+              from: './dev',
+              message: 'Production code never imports dev/ (not in the image).',
+            },
           ],
         },
       ],

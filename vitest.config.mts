@@ -1,12 +1,21 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * One runner for the whole project, in three groups run one after the other:
- *  1. unit: pure code, the emulator and the activities (real Azure SDK against the emulator)
+ *  1. unit: pure code, the emulator and the activities (real Azure SDK against the emulator), the tooling
  *  2. workflows: the time-skipping server's clock is shared by everyone connected, so these run serially
  *  3. integration: the real dev server, real activities, the emulator
  * test/global-setup.ts starts ONE dev server and ONE time-skipping server for the whole run (groups 2 and 3).
+ *
+ * A test's folder says what it tests (test/api, test/janitor, test/workflows, ...: every test of one thing in
+ * one folder); its file name says which group runs it: `x.test.ts` unit, `x.workflows.test.ts` workflows,
+ * `x.integration.test.ts` integration. Groups 2 and 3 start Temporal workers: test/helpers/quiet-runtime.ts
+ * runs first in each of their files and makes the quiet Temporal runtime the default there.
  */
+const WORKFLOWS = 'test/**/*.workflows.test.ts';
+const INTEGRATION = 'test/**/*.integration.test.ts';
+const QUIET_RUNTIME = 'test/helpers/quiet-runtime.ts';
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
@@ -18,7 +27,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/{unit,shared,security,azure,emulator,activities}/**/*.test.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, WORKFLOWS, INTEGRATION],
           sequence: { groupOrder: 0 },
         },
       },
@@ -27,7 +37,8 @@ export default defineConfig({
         test: {
           name: 'workflows',
           globalSetup: ['test/global-setup.ts'],
-          include: ['test/workflows/**/*.test.ts'],
+          setupFiles: [QUIET_RUNTIME],
+          include: [WORKFLOWS],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
@@ -37,7 +48,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           globalSetup: ['test/global-setup.ts'],
-          include: ['test/{integration,e2e,api,cli,chaos}/**/*.test.ts'],
+          setupFiles: [QUIET_RUNTIME],
+          include: [INTEGRATION],
           fileParallelism: false,
           testTimeout: 120_000,
           sequence: { groupOrder: 2 },

@@ -79,7 +79,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   // in a process group of its own: a terminal's Ctrl-C goes to the launcher, which stops the server itself,
   // after it has cancelled what runs (the server must outlive that)
-  const child = spawn(ensureTool(TEMPORAL_CLI), args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(ensureTool(TEMPORAL_CLI), args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
@@ -131,9 +134,7 @@ export async function ensureNamespaceAndSearchAttributes(
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(
-      missing.map((key) => [key.name, indexedValueType(key.type)]),
-    ),
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueType(key.type)])),
   });
 }
 

@@ -28,6 +28,8 @@ import {
   type SubmittedJobSpec,
 } from '../../src/shared/job-spec';
 import { containerGroupName, runWorkflowId } from '../../src/shared/names';
+import { anyNumber } from '../helpers/matchers';
+import { waitFor } from '../helpers/wait';
 import { activityEnv } from './activity-env';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000aa';
@@ -126,18 +128,22 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   return error as ApplicationFailure;
 }
 
+/** The group's state, as the activity reads it, once `done` accepts it. */
 async function waitForState(
   target: ContainerGroupRef,
   done: (state: ContainerGroupState) => boolean,
-  timeoutMs = 10_000,
 ): Promise<ContainerGroupState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await run(activities.getContainerGroupState, [target]).result;
-    if (done(state)) return state;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last state ${JSON.stringify(state)}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  let last: ContainerGroupState | undefined;
+  return waitFor(
+    `the state of ${target.name}`,
+    async () => {
+      last = await run(activities.getContainerGroupState, [target]).result;
+      return done(last) && last;
+    },
+    { intervalMs: POLL_MS },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last state ${JSON.stringify(last)}`);
+  });
 }
 
 const puts = (input: CreateContainerGroupInput) =>
@@ -216,7 +222,7 @@ describe('create and run to completion', () => {
     const check = new RunTokens(CALLBACK_SECRET).verify(input.run.workflowId, token ?? '');
     expect(check).toEqual({
       valid: true,
-      claims: { firstRunId: input.run.firstRunId, expiresAtMs: expect.any(Number) },
+      claims: { firstRunId: input.run.firstRunId, expiresAtMs: anyNumber() },
     });
 
     const group = await aci.containerGroups.get(RG, input.name);

@@ -1,7 +1,7 @@
 /**
  * startContainerWork / getContainerProgress against a real local HTTP server, inside MockActivityEnvironment.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { activityEnv } from './activity-env';
@@ -16,7 +16,7 @@ interface Received {
   body: string;
 }
 
-type Reply = (res: import('node:http').ServerResponse) => void;
+type Reply = (res: ServerResponse) => void;
 
 let server: Server;
 let base: string;

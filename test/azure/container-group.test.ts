@@ -57,7 +57,7 @@ function invalid(input: CreateContainerGroupInput): ApplicationFailure {
 }
 
 describe('buildContainerGroup', () => {
-  it('builds the exact ARM body: secure env, ACR pull by identity, subnet, GPU, per-instance overrides', () => {
+  it('builds the exact ARM body: secure env, ACR pull by identity, subnet, per-instance overrides', () => {
     const input = request({
       tenant: 'acme',
       jobId: 'nightly',
@@ -65,7 +65,6 @@ describe('buildContainerGroup', () => {
       command: ['python', 'main.py'],
       cpu: 2,
       memoryGB: 8,
-      gpu: { count: 1, sku: 'V100' },
       env: { MODE: 'full', SHARED: 'spec' },
       secretEnv: { DB_PASSWORD: 'pw-s3cret' },
       instances: [
@@ -109,7 +108,7 @@ describe('buildContainerGroup', () => {
             { name: 'DB_PASSWORD', secureValue: 'pw-s3cret' },
             { name: 'ACI_BATCH_CALLBACK_TOKEN', secureValue: 'tok-s3cret' },
           ],
-          resources: { requests: { cpu: 2, memoryInGB: 8, gpu: { count: 1, sku: 'V100' } } },
+          resources: { requests: { cpu: 2, memoryInGB: 8 } },
         },
       ],
       imageRegistryCredentials: [{ server: 'myacr.azurecr.io', identity: IDENTITY }],

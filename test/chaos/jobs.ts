@@ -1,6 +1,6 @@
 /**
  * Jobs of the chaos scenarios: the sample batch job (examples/batch-job) with small work, what each run of a job
- * is expected to end with, bounded waits for results and run phases, and the judgement of results.
+ * is expected to end with, bounded waits for results, run phases, and the judgement of results.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -206,21 +206,5 @@ export async function runProgress(
     return await client.workflow.getHandle(runWorkflowId(CHAOS_TENANT, jobId, index)).query(runProgressQuery);
   } catch {
     return undefined;
-  }
-}
-
-/** Polls `probe` until it returns a value (not undefined/false), at most `timeoutMs`; throws naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
   }
 }

@@ -10,6 +10,7 @@ import type { Emulator, EmulatorOptions } from '../../dev/emulator';
 import type { JobSummary } from '../../src/shared/messages';
 import { expect, inject } from 'vitest';
 import { workflowBundle } from '../helpers/temporal';
+import type { WaitOptions } from '../helpers/wait';
 import { groupNamesOf, judge, runCount, settleJobs, type ChaosJob, type StartedJob } from './jobs';
 import { groupsNotCreatedExactlyOnce, leakedGroups } from './groups';
 import type { ChaosTally } from './tally';
@@ -17,6 +18,8 @@ import type { ChaosTally } from './tally';
 /** How often the activities poll ARM operations: fast, the emulator answers at once. */
 export const CHAOS_POLL_INTERVAL_MS = 100;
 export const CHAOS_RESOURCE_GROUP = 'aci-batch-chaos';
+/** How long a scenario waits for its runs to get where it injects a fault, and how often it looks. */
+export const CHAOS_WAIT: WaitOptions = { timeoutMs: 45_000, intervalMs: 100 };
 
 export function chaosTaskQueue(scenario: string): string {
   return `chaos-${scenario}-${randomBytes(4).toString('hex')}`;

@@ -12,11 +12,12 @@
  * Prints WORKER_READY_LINE on stdout once it polls; SIGTERM shuts it down gracefully; it exits when the test
  * process that started it (through an IPC channel) is gone.
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createAciClientFromConfig, loadAzureConfig } from '../../src/azure/client';
 import { RunTokens } from '../../src/security/run-tokens';
 import { createWorker, loadWorkerConfig } from '../../src/worker';
+import { QUIET_RUNTIME_OPTIONS } from '../helpers/quiet-runtime';
 
 export const WORKER_READY_LINE = 'chaos worker ready';
 export const WORKFLOW_BUNDLE_ENV = 'CHAOS_WORKFLOW_BUNDLE';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   const azure = loadAzureConfig();
   const bundlePath = process.env[WORKFLOW_BUNDLE_ENV];
   if (!bundlePath) throw new Error(`${WORKFLOW_BUNDLE_ENV} is not set`);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGTERM'] });
+  // the tests' quiet runtime, and the graceful shutdown on SIGTERM that the scenarios use
+  Runtime.install({ ...QUIET_RUNTIME_OPTIONS, shutdownSignals: ['SIGTERM'] });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
     const activities = createActivities({

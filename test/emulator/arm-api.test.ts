@@ -16,6 +16,7 @@ import {
   sdkClient,
   waitForOperation,
 } from './helpers';
+import { arrayContaining, objectContaining, stringMatching } from '../helpers/matchers';
 
 const OP_URL =
   /^https:\/\/127\.0\.0\.1:\d+\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerInstance\/locations\/eastus\/operations\/([0-9a-f-]{36})\?api-version=2018-06-01$/;
@@ -108,7 +109,7 @@ describe('ACI emulator: ARM API', () => {
       id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.ContainerInstance/containerGroups/put-new`,
       status: 'Succeeded',
       properties: {
-        events: expect.arrayContaining([expect.objectContaining({ name: 'Started', count: 1 })]),
+        events: arrayContaining([objectContaining({ name: 'Started', count: 1 })]),
       },
     });
     expect((op.json as { startTime: string }).startTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
@@ -116,8 +117,8 @@ describe('ACI emulator: ARM API', () => {
       .events[0];
     expect(event).toEqual({
       count: 1,
-      firstTimestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-      lastTimestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      firstTimestamp: stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      lastTimestamp: stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       name: 'Pulling',
       message: 'Pulling image "node:20"',
       type: 'Normal',

@@ -4,6 +4,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { startEmulator, type Emulator } from '../../dev/emulator';
+import { waitFor } from '../helpers/wait';
 import { FAST, RG, RUN_FOREVER, armRequest, groupPath, nodeGroup, rejectionOf, sdkClient } from './helpers';
 
 describe('ACI emulator: faults, quotas, budgets', () => {
@@ -98,12 +99,16 @@ describe('ACI emulator: faults, quotas, budgets', () => {
     });
     const opUrl = String(put.headers['azure-asyncoperation']);
     const seen: string[] = [];
-    for (;;) {
-      const { status } = (await armRequest(emulator, 'GET', opUrl)).json as { status: string };
-      if (seen.at(-1) !== status) seen.push(status);
-      if (status === 'Succeeded' || status === 'Failed') break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    // often enough to see each 250 ms phase
+    await waitFor(
+      'the operation to end',
+      async () => {
+        const { status } = (await armRequest(emulator, 'GET', opUrl)).json as { status: string };
+        if (seen.at(-1) !== status) seen.push(status);
+        return status === 'Succeeded' || status === 'Failed';
+      },
+      { intervalMs: 20 },
+    );
     expect(seen).toEqual(['Pending', 'Creating', 'Succeeded']);
     expect(emulator.faults.tally()).toMatchObject({ 'slowProvisioning:create': 1 });
   });

@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import { ContainerInstanceManagementClient, type ContainerGroup } from '@azure/arm-containerinstance';
 import { emulatorCredential } from '../../src/azure/client';
 import type { Emulator } from '../../dev/emulator';
+import { waitFor } from '../helpers/wait';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000aa';
 export const RG = 'rg-emulator';
@@ -86,21 +87,6 @@ export function armRequest(
 
 export function groupPath(name: string, rg = RG, subscription = SUBSCRIPTION): string {
   return `/subscriptions/${subscription}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
-}
-
-/** Waits until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export function isAlive(pid: number): boolean {

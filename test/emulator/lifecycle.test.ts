@@ -4,17 +4,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import {
-  FAST,
-  RG,
-  RUN_FOREVER,
-  isAlive,
-  nodeGroup,
-  rejectionOf,
-  sdkClient,
-  snapshotOf,
-  waitFor,
-} from './helpers';
+import { FAST, RG, RUN_FOREVER, isAlive, nodeGroup, rejectionOf, sdkClient, snapshotOf } from './helpers';
+import { waitFor } from '../helpers/wait';
 
 describe('ACI emulator: container lifecycle', () => {
   let emulator: Emulator;
@@ -373,7 +364,7 @@ describe('ACI emulator: container lifecycle', () => {
     await waitFor(
       'a restart',
       async () => ((await stateOf('on-failure')).container?.restartCount ?? 0) >= 1,
-      4_000,
+      { timeoutMs: 4_000 },
     );
     const { group, container } = await stateOf('on-failure');
     expect(group).toBe('Running');

@@ -7,7 +7,8 @@ import { describe, it, expect } from 'vitest';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { emulatorCredential } from '../../src/azure/client';
 import { PROJECT_ROOT } from '../../dev/emulator/images';
-import { FAST, RG, RUN_FOREVER, SUBSCRIPTION, isAlive, nodeGroup, waitFor } from './helpers';
+import { waitFor } from '../helpers/wait';
+import { FAST, RG, RUN_FOREVER, SUBSCRIPTION, isAlive, nodeGroup } from './helpers';
 
 describe('npm run emulator', () => {
   it('serves the SDK and stops cleanly on SIGTERM, killing its container processes', async () => {
@@ -33,7 +34,7 @@ describe('npm run emulator', () => {
           const ca = setting('ACI_EMULATOR_CA_FILE');
           return endpoint !== undefined && ca !== undefined && { endpoint, ca };
         },
-        15_000,
+        { timeoutMs: 15_000 },
       ).catch((error: Error) => {
         throw new Error(`${error.message}; the emulator printed:\n${output}`);
       });

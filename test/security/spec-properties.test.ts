@@ -55,7 +55,6 @@ const validSpec = fc
       command,
       cpu: fc.double({ min: 0.1, max: 31, noNaN: true }),
       memoryGB: fc.double({ min: 0.1, max: 240, noNaN: true }),
-      gpu: fc.record({ count: fc.constantFrom(1, 2, 4), sku: fc.constantFrom('K80', 'P100', 'V100') }),
       env: envMap,
       secretEnv: envMap,
       instances: fc.oneof(

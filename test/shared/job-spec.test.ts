@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  GPU_RETIRED,
   instanceCount,
   JobSpecError,
   parseJobSpec,
@@ -95,6 +96,10 @@ describe('job spec', () => {
       env: { MODE: 'full', SHARD: 'none' },
       command: ['run', '1'],
     });
+  });
+
+  it('refuses a GPU, saying why and what to use instead (ACI retired its GPU SKUs)', () => {
+    expect(problemsOf({ ...minimal, gpu: { count: 1, sku: 'V100' } })).toEqual({ gpu: GPU_RETIRED });
   });
 
   it('rejects a non-object with a clear message', () => {

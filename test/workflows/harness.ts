@@ -1,21 +1,17 @@
 /**
  * Workflow tests on the run-wide time-skipping server: a connection with the project's search attributes
  * registered, and a worker per test that runs the shared workflow bundle with a fake ACI as its activities.
+ * A test that waits for a workflow to get somewhere (waitFor, test/helpers/wait.ts) waits in real time: the
+ * server's clock skips only while a client waits on a workflow result.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { indexedValueType } from '../../dev/temporal-server';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { completionSignal, type CompletionReport } from '../../src/shared/messages';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { connectToTimeSkippingServer, workflowBundle } from '../helpers/temporal';
 import { FakeAci, type FakeAciOptions } from './fake-aci';
-
-// quiet workers: warnings and errors only (each test file runs in its own process, so this runs once per file)
-Runtime.install({
-  logger: new DefaultLogger('WARN'),
-  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
-});
 
 export async function connectTestServer(): Promise<TestWorkflowEnvironment> {
   const env = await connectToTimeSkippingServer();
@@ -29,7 +25,7 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
       searchAttributes: Object.fromEntries(
-        ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+        ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, indexedValueType(key.type)]),
       ),
     });
   } catch (error) {
@@ -64,13 +60,4 @@ export async function withWorker<T>(
     activities: aci.activities(),
   });
   return worker.runUntil(body(taskQueue));
-}
-
-/** Polls until `check` passes (real time: nothing waits on a workflow result, so the server clock does not skip). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

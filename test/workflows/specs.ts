@@ -27,7 +27,7 @@ export function jobSpec(
     monitorInterval: '5 minutes',
     logTailLines: 20,
     ...overrides,
-  } as JobSpecInput & { jobId: string };
+  };
 }
 
 /** The job's input as the job client starts it: the spec parsed at the edge. */

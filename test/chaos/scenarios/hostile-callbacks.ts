@@ -10,8 +10,9 @@ import type { LocalStack } from '../../../dev/local-stack';
 import { RunTokens } from '../../../src/security/run-tokens';
 import { runTokenOf, submitSpec } from '../../helpers/jobs';
 import type { CompletionReport, RunProgress } from '../../../src/shared/messages';
-import { idleJobSpec, runIds, settleJobs, succeeded, uniqueJobId, waitFor, type ChaosJob } from '../jobs';
-import { concludeScenario, startChaosStack } from '../scenario-kit';
+import { waitFor } from '../../helpers/wait';
+import { idleJobSpec, runIds, settleJobs, succeeded, uniqueJobId, type ChaosJob } from '../jobs';
+import { CHAOS_WAIT, concludeScenario, startChaosStack } from '../scenario-kit';
 import type { ChaosTally } from '../tally';
 
 type CallbackPath = '' | '/complete' | '/progress';
@@ -76,7 +77,7 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
             const answer = await callback(runId, '', bearer(runId));
             return answer.status === 200 && (answer.body as RunProgress).phase === 'Running';
           },
-          45_000,
+          CHAOS_WAIT,
         );
       }
 

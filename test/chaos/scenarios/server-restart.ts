@@ -13,16 +13,9 @@ import { DEFAULT_NAMESPACE } from '../../../src/config';
 import type { LocalStack } from '../../../dev/local-stack';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../../dev/temporal-server';
 import { freePort } from '../../helpers/ports';
-import {
-  runProgress,
-  sampleJobSpec,
-  submitJobs,
-  succeeded,
-  uniqueJobId,
-  waitFor,
-  type ChaosJob,
-} from '../jobs';
-import { concludeScenario, startChaosStack } from '../scenario-kit';
+import { waitFor } from '../../helpers/wait';
+import { runProgress, sampleJobSpec, submitJobs, succeeded, uniqueJobId, type ChaosJob } from '../jobs';
+import { CHAOS_WAIT, concludeScenario, startChaosStack } from '../scenario-kit';
 import type { ChaosTally } from '../tally';
 
 const WORK = { WORK_STEPS: '10', STEP_MS: '500' };
@@ -84,7 +77,7 @@ export function serverRestartScenario(tally: ChaosTally): void {
           );
           return views.every((view) => view?.phase === 'Running' && view.attempt === 1);
         },
-        45_000,
+        CHAOS_WAIT,
       );
 
       await killServer();

@@ -16,6 +16,7 @@ import type { RunProgress } from '../../../src/shared/messages';
 import { JobClient } from '../../../src/client';
 import type { JobSettings } from '../../../src/shared/job-settings';
 import { workflowBundle } from '../../helpers/temporal';
+import { waitFor } from '../../helpers/wait';
 import {
   groupNamesOf,
   runProgress,
@@ -23,13 +24,13 @@ import {
   submitJobs,
   succeeded,
   uniqueJobId,
-  waitFor,
   type ChaosJob,
 } from '../jobs';
 import { putCount } from '../groups';
 import {
   CHAOS_POLL_INTERVAL_MS,
   CHAOS_RESOURCE_GROUP,
+  CHAOS_WAIT,
   chaosTaskQueue,
   concludeScenario,
 } from '../scenario-kit';
@@ -121,7 +122,7 @@ export function workerKillScenario(tally: ChaosTally): void {
           const failing = await runProgress(client, failingJob.jobId, 1);
           return failing?.phase === 'Running' && failing.attempt === 1 && stillWorking(await phases());
         },
-        45_000,
+        CHAOS_WAIT,
       );
       await worker.kill();
       kills++;
@@ -136,7 +137,7 @@ export function workerKillScenario(tally: ChaosTally): void {
           stillWorking(await phases()) &&
           (await runProgress(client, failingJob.jobId, 1))?.phase === 'Restarting' &&
           emulator.requests.all({ group: failingGroup, operation: 'restart' }).length === 0,
-        45_000,
+        CHAOS_WAIT,
       );
       await worker.kill();
       kills++;

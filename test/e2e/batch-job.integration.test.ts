@@ -3,17 +3,15 @@
  * and the sample batch job running as local processes. Both ways a container reports back are exercised:
  * a direct Temporal signal, and the HTTP callback API with its per-run token.
  */
-import '../helpers/quiet-runtime';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { submitSpec } from '../helpers/jobs';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import type { JobSummary } from '../../src/shared/messages';
 import { workflowBundle } from '../helpers/temporal';
-import { inject } from 'vitest';
+import { waitFor } from '../helpers/wait';
 
 const SAMPLE_IMAGE = 'acibatch.azurecr.io/samples/batch-job:1';
 
@@ -90,12 +88,14 @@ async function submitAndFollowThroughApi(stack: LocalStack, spec: JobSpecInput):
   });
   expect(submitted.status).toBe(202);
   const { statusUrl } = (await submitted.json()) as { statusUrl: string };
-  for (let poll = 0; poll < 300; poll++) {
-    const response = await fetch(`${stack.apiUrl}${statusUrl}`, { headers });
-    const body = (await response.json()) as { state: string; result?: JobSummary };
-    if (body.result) return body.result;
-    expect(body.state).toBe('Running');
-    await sleep(200);
-  }
-  throw new Error('the job did not finish within a minute');
+  return waitFor(
+    'the job to finish',
+    async () => {
+      const response = await fetch(`${stack.apiUrl}${statusUrl}`, { headers });
+      const body = (await response.json()) as { state: string; result?: JobSummary };
+      if (!body.result) expect(body.state).toBe('Running');
+      return body.result;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 }

@@ -1,9 +1,9 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSummary } from '../../src/shared/messages';
 import { jobWorkflowId } from '../../src/shared/names';
 import { JOB_STATUS, TENANT as TENANT_KEY } from '../../src/shared/search-attributes';
+import { batchJob } from '../../src/workflows';
 import { connectTestServer, fakeAci, withWorker } from './harness';
 import { batchJobInput, TENANT } from './specs';
 
@@ -23,10 +23,10 @@ describe('batchJob at scale (mocked activities)', () => {
   it('runs 1,000 instances within history limits, continuing as new', { timeout: 120_000 }, async () => {
     const aci = fakeAci(env, { script: () => ({ kind: 'report', status: 'Completed' }) });
     const input = batchJobInput('thousand', { instances: 1000, maxParallel: 10, logTailLines: 0 });
-    const workflowId = jobWorkflowId(TENANT, input.spec.jobId!);
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
     const { summary, eventsPerRun, attributes } = await withWorker(env, aci, async (taskQueue) => {
-      const handle = await env.client.workflow.start('batchJob', { taskQueue, workflowId, args: [input] });
-      const summary = (await handle.result()) as JobSummary;
+      const handle = await env.client.workflow.start(batchJob, { taskQueue, workflowId, args: [input] });
+      const summary = await handle.result();
       return {
         summary,
         eventsPerRun: await historyLengths(env.client, workflowId, handle.firstExecutionRunId),

@@ -3,7 +3,7 @@
  * through the current workflow code, so a change that would break running workflows (non-determinism)
  * fails CI. When a change is meant to alter histories, guard it with `patched()`, or re-record:
  *
- *   RECORD_HISTORIES=1 npx vitest run --project workflows test/workflows/replay.test.ts
+ *   RECORD_HISTORIES=1 npx vitest run --project workflows test/workflows/replay.workflows.test.ts
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +14,11 @@ import { format, resolveConfig } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completionSignal, runProgressQuery } from '../../src/shared/messages';
 import { jobWorkflowId } from '../../src/shared/names';
+import { batchJob, containerRun } from '../../src/workflows';
 import { workflowBundle } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
 import type { ContainerScript, FakeAci } from './fake-aci';
-import { connectTestServer, eventually, fakeAci, withWorker } from './harness';
+import { connectTestServer, fakeAci, withWorker } from './harness';
 import { batchJobInput, containerRunInput, TENANT } from './specs';
 
 const HISTORIES = join(__dirname, 'histories');
@@ -77,7 +79,7 @@ async function runContainer(
   during?: (workflowId: string) => Promise<void>,
 ): Promise<string> {
   await withWorker(env, aci, async (taskQueue) => {
-    const handle = await env.client.workflow.start('containerRun', {
+    const handle = await env.client.workflow.start(containerRun, {
       taskQueue,
       workflowId: run.workflowId,
       args: [run.input],
@@ -123,7 +125,10 @@ const scenarios: Record<string, Scenario> = {
       containerRunInput('replay-cancel'),
       async (id) => {
         const handle = env.client.workflow.getHandle(id);
-        await eventually(async () => (await handle.query(runProgressQuery)).phase === 'Running');
+        await waitFor(
+          'the run to be running',
+          async () => (await handle.query(runProgressQuery)).phase === 'Running',
+        );
         await handle.signal(completionSignal, { status: 'Failed', reportId: 'early', attempt: 2 });
         await handle.cancel();
       },
@@ -131,19 +136,19 @@ const scenarios: Record<string, Scenario> = {
   'batch-job': async (env) => {
     const aci = runScript(env, () => ({ kind: 'report', status: 'Completed' }));
     const input = batchJobInput('replay-job', { instances: 3, maxParallel: 2 });
-    const workflowId = jobWorkflowId(TENANT, input.spec.jobId!);
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
     await withWorker(env, aci, (taskQueue) =>
-      env.client.workflow.execute('batchJob', { taskQueue, workflowId, args: [input] }),
+      env.client.workflow.execute(batchJob, { taskQueue, workflowId, args: [input] }),
     );
     return workflowId;
   },
   'batch-job-cancelled': async (env) => {
     const aci = runScript(env, () => ({ kind: 'hang' }));
     const input = batchJobInput('replay-job-cancel', { instances: 4, maxParallel: 2 });
-    const workflowId = jobWorkflowId(TENANT, input.spec.jobId!);
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
     await withWorker(env, aci, async (taskQueue) => {
-      const handle = await env.client.workflow.start('batchJob', { taskQueue, workflowId, args: [input] });
-      await eventually(() => aci.groups.size === 2);
+      const handle = await env.client.workflow.start(batchJob, { taskQueue, workflowId, args: [input] });
+      await waitFor('the first 2 container groups', () => aci.groups.size === 2);
       await handle.cancel();
       await handle.result();
     });

@@ -13,13 +13,18 @@ describe('project metrics', () => {
   it('record what the workflow sink reports, by tenant and outcome', async () => {
     const metrics = new ProjectMetrics();
     const sink = metricsSinks(metrics).aciBatchMetrics;
-    sink.jobStarted.fn(info, { tenant: 'acme' });
-    sink.runStarted.fn(info, { tenant: 'acme' });
-    sink.runStarted.fn(info, { tenant: 'acme' });
-    sink.runFinished.fn(info, { tenant: 'acme', status: 'Succeeded', billedSeconds: 30, costUsd: 0.0004 });
-    sink.runFinished.fn(info, { tenant: 'acme', status: 'Failed', billedSeconds: 12, costUsd: 0.0001 });
-    sink.groupDeleted.fn(info, { tenant: 'acme', secondsSinceCompletion: 0.08 });
-    sink.jobFinished.fn(info, { tenant: 'acme', outcome: 'PartiallyFailed' });
+    await sink.jobStarted.fn(info, { tenant: 'acme' });
+    await sink.runStarted.fn(info, { tenant: 'acme' });
+    await sink.runStarted.fn(info, { tenant: 'acme' });
+    await sink.runFinished.fn(info, {
+      tenant: 'acme',
+      status: 'Succeeded',
+      billedSeconds: 30,
+      costUsd: 0.0004,
+    });
+    await sink.runFinished.fn(info, { tenant: 'acme', status: 'Failed', billedSeconds: 12, costUsd: 0.0001 });
+    await sink.groupDeleted.fn(info, { tenant: 'acme', secondsSinceCompletion: 0.08 });
+    await sink.jobFinished.fn(info, { tenant: 'acme', outcome: 'PartiallyFailed' });
     const text = await metrics.registry.metrics();
     for (const sample of [
       'aci_batch_jobs_started_total{tenant="acme"} 1',

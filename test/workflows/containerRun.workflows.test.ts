@@ -3,15 +3,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AciFailureType } from '../../src/shared/failures';
-import {
-  completionSignal,
-  progressSignal,
-  runProgressQuery,
-  type RunResult,
-} from '../../src/shared/messages';
+import { completionSignal, progressSignal, runProgressQuery } from '../../src/shared/messages';
+import { containerRun } from '../../src/workflows';
 import { LOG_TAIL_MAX_CHARS } from '../../src/workflows/history-limits';
+import { anyNumber, stringMatching } from '../helpers/matchers';
+import { waitFor } from '../helpers/wait';
 import type { FakeAci } from './fake-aci';
-import { connectTestServer, eventually, fakeAci, withWorker } from './harness';
+import { connectTestServer, fakeAci, withWorker } from './harness';
 import { containerRunInput } from './specs';
 
 describe('containerRun (mocked activities)', () => {
@@ -29,11 +27,11 @@ describe('containerRun (mocked activities)', () => {
   });
 
   const execute = (taskQueue: string, run: ReturnType<typeof containerRunInput>) =>
-    env.client.workflow.execute('containerRun', {
+    env.client.workflow.execute(containerRun, {
       taskQueue,
       workflowId: run.workflowId,
       args: [run.input],
-    }) as Promise<RunResult>;
+    });
 
   it('succeeds when the container reports Completed, then deletes the group', async () => {
     aci = fakeAci(env, {
@@ -70,14 +68,14 @@ describe('containerRun (mocked activities)', () => {
     const created = aci.createInputs[0]!;
     expect(created.run).toEqual({
       workflowId: run.workflowId,
-      firstRunId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      firstRunId: stringMatching(/^[0-9a-f-]{36}$/),
       jobId: run.input.spec.jobId,
       instanceIndex: 0,
     });
     expect(created.reporting).toEqual({
       kind: 'callback',
       baseUrl: 'https://api.example.com/',
-      tokenExpiresAtMs: expect.any(Number),
+      tokenExpiresAtMs: anyNumber(),
     });
     // the token outlives every attempt: time limit 1h, 2 restarts with backoff, plus provisioning
     const lifetimeMs =
@@ -131,12 +129,12 @@ describe('containerRun (mocked activities)', () => {
     // a tick every 10 minutes for 3 days writes more history than one run should hold
     const run = containerRunInput('timeout', { timeLimit: '3 days', monitorInterval: '10 minutes' });
     const { result, runs } = await withWorker(env, aci, async (queue) => {
-      const handle = await env.client.workflow.start('containerRun', {
+      const handle = await env.client.workflow.start(containerRun, {
         taskQueue: queue,
         workflowId: run.workflowId,
         args: [run.input],
       });
-      const result = (await handle.result()) as RunResult;
+      const result = await handle.result();
       const description = await handle.describe();
       return { result, runs: description.runId === handle.firstExecutionRunId ? 1 : 2 };
     });
@@ -173,14 +171,14 @@ describe('containerRun (mocked activities)', () => {
     });
     const result = await withWorker(env, aci, async (queue) => {
       // sent before the run even started: kept, and fails attempt 1
-      const handle = await env.client.workflow.signalWithStart('containerRun', {
+      const handle = await env.client.workflow.signalWithStart(containerRun, {
         taskQueue: queue,
         workflowId: run.workflowId,
         args: [run.input],
         signal: completionSignal,
         signalArgs: [{ status: 'Failed', exitCode: 9, reportId: 'r-1' }],
       });
-      await eventually(async () => {
+      await waitFor('attempt 2 to run', async () => {
         const progress = await handle.query(runProgressQuery);
         return progress.phase === 'Running' && progress.attempt === 2;
       });
@@ -198,7 +196,7 @@ describe('containerRun (mocked activities)', () => {
         message: 'ok',
       });
       await handle.signal(completionSignal, { status: 'Failed', reportId: 'r-2', attempt: 2 });
-      return (await handle.result()) as RunResult;
+      return handle.result();
     });
 
     expect(result).toMatchObject({ status: 'Succeeded', attempts: 2, message: 'ok' });
@@ -213,17 +211,20 @@ describe('containerRun (mocked activities)', () => {
       monitorInterval: '1s',
     });
     const result = await withWorker(env, aci, async (queue) => {
-      const handle = await env.client.workflow.start('containerRun', {
+      const handle = await env.client.workflow.start(containerRun, {
         taskQueue: queue,
         workflowId: run.workflowId,
         args: [run.input],
       });
       await handle.signal(progressSignal, { percent: 10, message: 'loading' });
-      await eventually(async () => (await handle.query(runProgressQuery)).percent === 10);
+      await waitFor(
+        'the signalled progress',
+        async () => (await handle.query(runProgressQuery)).percent === 10,
+      );
       // the monitor polls the progress endpoint every second (real time: nobody waits on the result yet)
-      await eventually(async () => (await handle.query(runProgressQuery)).percent === 40);
+      await waitFor('the polled progress', async () => (await handle.query(runProgressQuery)).percent === 40);
       await handle.signal(completionSignal, { status: 'Completed', reportId: 'done', attempt: 1 });
-      return (await handle.result()) as RunResult;
+      return handle.result();
     });
 
     expect(result.status).toBe('Succeeded');
@@ -254,12 +255,15 @@ describe('containerRun (mocked activities)', () => {
     aci = fakeAci(env, { script: () => ({ kind: 'hang' }) });
     const run = containerRunInput('cancel');
     const error = await withWorker(env, aci, async (queue) => {
-      const handle = await env.client.workflow.start('containerRun', {
+      const handle = await env.client.workflow.start(containerRun, {
         taskQueue: queue,
         workflowId: run.workflowId,
         args: [run.input],
       });
-      await eventually(async () => (await handle.query(runProgressQuery)).phase === 'Running');
+      await waitFor(
+        'the run to be running',
+        async () => (await handle.query(runProgressQuery)).phase === 'Running',
+      );
       expect(aci!.groups.size).toBe(1);
       await handle.cancel();
       return handle.result().catch((failure: unknown) => failure);

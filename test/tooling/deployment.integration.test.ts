@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { indexedValueType } from '../../dev/temporal-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { API_ENV_VARS, loadApiConfig } from '../../src/api/main';
@@ -52,6 +52,9 @@ interface ComposeFile {
 }
 
 const read = (file: string) => readFileSync(join(PROJECT_ROOT, file), 'utf8');
+/** The parts of package.json checked here. */
+const packageJson = () =>
+  JSON.parse(read('package.json')) as { scripts: Record<string, string>; engines: { node: string } };
 const compose = parse(read('docker-compose.temporal.yml'), { merge: true }) as ComposeFile;
 const services = compose.services;
 const service = (name: string): Service => {
@@ -255,7 +258,7 @@ describe('docker-compose.temporal.yml: the one-shot setup', () => {
 
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
       for (const key of ALL_SEARCH_ATTRIBUTES) {
-        expect(customAttributes?.[key.name], key.name).toBe(encodeSearchAttributeIndexedValueType(key.type));
+        expect(customAttributes?.[key.name], key.name).toBe(indexedValueType(key.type));
       }
       const { namespaceInfo } = await connection.workflowService.describeNamespace({ namespace });
       expect(namespaceInfo?.name).toBe(namespace);
@@ -277,7 +280,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
     // dist/ is src/ compiled (tsconfig.build.json): the entry points exist as sources
     const build = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: Record<string, string> };
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
-    expect(JSON.parse(read('package.json')).scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(packageJson().scripts.build).toBe('tsc -p tsconfig.build.json');
     expect(existsSync(join(PROJECT_ROOT, 'src', 'worker.ts'))).toBe(true);
     expect(existsSync(join(PROJECT_ROOT, 'src', 'api', 'main.ts'))).toBe(true);
   });
@@ -446,7 +449,7 @@ describe('Dockerfile', () => {
   it('builds on Debian Node 20 (the SDK core is glibc-only; package.json asks for Node 20)', () => {
     const base = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args;
     expect(base).toMatch(/^NODE_IMAGE=node:20[\w.-]*-(bookworm|bullseye)(-slim)?$/);
-    expect(JSON.parse(read('package.json')).engines.node).toMatch(/^>=20/);
+    expect(packageJson().engines.node).toMatch(/^>=20/);
   });
 
   it('has a .dockerignore that keeps local state out but lets in what the Dockerfile copies', () => {

@@ -14,8 +14,10 @@ import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { ensureJanitorSchedule } from '../../src/janitor-schedule';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import { containerGroupName, MANAGED_BY_VALUE, runWorkflowId, TAGS } from '../../src/shared/names';
-import type { janitor, JanitorInput, JanitorSummary } from '../../src/workflows/janitor';
+import { janitor } from '../../src/workflows';
+import type { JanitorInput, JanitorSummary } from '../../src/workflows/janitor';
 import { workflowBundle } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
 
 const RESOURCE_GROUP = 'janitor-rg';
 const tenant = 'janitor';
@@ -69,19 +71,11 @@ function groupNames(): string[] {
 }
 
 function sweep(input: JanitorInput): Promise<JanitorSummary> {
-  return stack.client.workflow.execute<typeof janitor>('janitor', {
+  return stack.client.workflow.execute(janitor, {
     taskQueue: stack.taskQueue,
     workflowId: `janitor-sweep-${randomBytes(4).toString('hex')}`,
     args: [input],
   });
-}
-
-async function waitFor(what: string, check: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 const idle = (jobId: string): JobSpecInput => ({
@@ -130,8 +124,11 @@ describe('the janitor', () => {
 
     const keptSummary = await stack.jobs.result(keptJob.ref);
     expect(keptSummary.runs[0]).toMatchObject({ status: 'Succeeded', keptGroup: true });
-    await waitFor('the running run has its group', () =>
-      stack.emulator!.groups().some((group) => group.name === runningGroup && group.state === 'Running'),
+    await waitFor(
+      'the running run to have its group',
+      () =>
+        stack.emulator!.groups().some((group) => group.name === runningGroup && group.state === 'Running'),
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
 
     const first = await sweep({ stoppedRetention: '7 days' });
@@ -189,12 +186,11 @@ describe("the janitor's schedule", () => {
     });
 
     await handle.trigger();
-    let started: { workflowId: string; firstExecutionRunId: string } | undefined;
-    for (let attempt = 0; !started && attempt < 100; attempt++) {
-      started = (await handle.describe()).info.recentActions[0]?.action.workflow;
-      if (!started) await sleep(200);
-    }
-    if (!started) throw new Error('the schedule started no sweep');
+    const started = await waitFor(
+      'the schedule to start a sweep',
+      async () => (await handle.describe()).info.recentActions[0]?.action.workflow,
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
     const result = await stack.client.workflow
       .getHandle<typeof janitor>(started.workflowId, started.firstExecutionRunId)
       .result();

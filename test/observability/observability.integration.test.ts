@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -34,7 +33,9 @@ import { ApiKeys } from '../../src/security/api-keys';
 import { runTokenOf } from '../helpers/jobs';
 import { jobWorkflowId, runWorkflowId } from '../../src/shared/names';
 import { createWorker } from '../../src/worker';
+import type { batchJob } from '../../src/workflows';
 import { freePort } from '../helpers/ports';
+import { waitFor } from '../helpers/wait';
 
 const HISTORIES = join(__dirname, '..', 'workflows', 'histories');
 const TENANT = 'obs';
@@ -65,6 +66,8 @@ beforeAll(async () => {
       ACI_BATCH_LOG_LEVEL: 'warn',
     }),
   );
+  // the worker's own runtime (its log and its Prometheus endpoint), not the tests' quiet default
+  // (test/helpers/quiet-runtime.ts): installed before the first connection, as the worker process does
   Runtime.install(observability.runtimeOptions);
   // spans kept in memory here; the worker process exports them by OTLP or to Azure Monitor
   tracing = (await startTracing({}, 'observability-test', [exporter]))!;
@@ -119,14 +122,6 @@ async function post(path: string, token: string, body: unknown): Promise<number>
   return response.status;
 }
 
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('a job submitted over HTTP and completed by callback', () => {
   const jobId = `obs-${randomBytes(3).toString('hex')}`;
   let spans: ReadableSpan[];
@@ -134,13 +129,19 @@ describe('a job submitted over HTTP and completed by callback', () => {
   beforeAll(async () => {
     const spec = { jobId, image: 'test/sleep:1', command: ['sleep', '600'], cpu: 0.1, memoryGB: 0.1 };
     expect(await post('/v1/jobs', apiKey, spec)).toBe(202);
-    await waitFor(() => emulator.groups().some((group) => group.state === 'Running'), 'the container');
+    await waitFor(
+      'the container to run',
+      () => emulator.groups().some((group) => group.state === 'Running'),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     const runId = runWorkflowId(TENANT, jobId, 0);
     const report = { status: 'Completed', reportId: 'done' };
     expect(await post(`/v1/runs/${runId}/complete`, await runTokenOf(client, secret, runId), report)).toBe(
       202,
     );
-    const handle = client.workflow.getHandle(jobWorkflowId(TENANT, jobId));
+    const handle = client.workflow.getHandle<typeof batchJob>(jobWorkflowId(TENANT, jobId));
     expect((await handle.result()).outcome).toBe('Completed');
     await tracing.flush();
     spans = exporter.getFinishedSpans();

@@ -3,20 +3,20 @@
  * callback API): submit and watch the sample job, status, list, logs (live and kept), cancel, cost, --json
  * output, a bad spec file, an unreachable server, and the help.
  */
-import '../helpers/quiet-runtime';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JobListItem, TenantCost } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import type { JobStatus, JobSummary } from '../../src/shared/messages';
 import { containerGroupName } from '../../src/shared/names';
+import { objectContaining } from '../helpers/matchers';
 import { freePort } from '../helpers/ports';
 import { workflowBundle } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
 import { parseJson, runCli } from './run-cli';
 
 const SAMPLE_SPEC = 'examples/specs/sample-batch-job.yaml';
@@ -185,17 +185,20 @@ describe('against the dev server', () => {
         (run) => parseJson<{ tenant: string; jobs: JobListItem[]; more: boolean }>(run).jobs,
       );
     // visibility is eventually consistent: the Completed status lands shortly after the job closes
-    let completed: JobListItem[] = [];
-    for (let attempt = 0; attempt < 30 && !completed.length; attempt++) {
-      completed = await listed('Completed');
-      if (!completed.length) await sleep(300);
-    }
+    const completed = await waitFor(
+      'the job to be listed as Completed',
+      async () => {
+        const jobs = await listed('Completed');
+        return jobs.length > 0 && jobs;
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
     expect(completed).toEqual([
       expect.objectContaining({
         tenant,
         jobId: sampleJobId,
         status: 'Completed',
-        memo: expect.objectContaining({ image: 'acibatch.azurecr.io/samples/batch-job:1', instances: 3 }),
+        memo: objectContaining({ image: 'acibatch.azurecr.io/samples/batch-job:1', instances: 3 }),
       }),
     ]);
     const [running, otherTenant, table] = await Promise.all([
@@ -257,14 +260,20 @@ describe('against the dev server', () => {
       workflowId: `${tenant}.${longJobId}`,
       started: true,
     });
-    let live: LogsJson | undefined;
-    for (let attempt = 0; attempt < 30 && !live?.log.includes('working'); attempt++) {
-      const run = await cli('logs', `${tenant}/${longJobId}`, '--json');
-      // 3: the instance or its group does not exist yet
-      if (run.code === 0) live = parseJson<LogsJson>(run);
-      else expect(run.code, run.stderr).toBe(3);
-      if (!live?.log.includes('working')) await sleep(300);
-    }
+    const live = await waitFor(
+      'the live log to show the container working',
+      async () => {
+        const run = await cli('logs', `${tenant}/${longJobId}`, '--json');
+        if (run.code !== 0) {
+          // 3: the instance or its group does not exist yet
+          expect(run.code, run.stderr).toBe(3);
+          return undefined;
+        }
+        const logs = parseJson<LogsJson>(run);
+        return logs.log.includes('working') && logs;
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
     expect(live).toEqual({
       tenant,
       jobId: longJobId,

@@ -359,7 +359,8 @@ function parsesToValidSpec(body: string): boolean {
 /** Sends the request; fails unless the answer is a 4xx with the API's error body. */
 async function expectClientError(request: InjectOptions): Promise<void> {
   const response = await app.inject(request);
-  const what = `${request.method} ${String(request.url).slice(0, 200)} answered ${response.statusCode}: ${response.body.slice(0, 300)}`;
+  const url = typeof request.url === 'string' ? request.url : JSON.stringify(request.url);
+  const what = `${request.method} ${url.slice(0, 200)} answered ${response.statusCode}: ${response.body.slice(0, 300)}`;
   expect(response.statusCode, what).toBeGreaterThanOrEqual(400);
   expect(response.statusCode, what).toBeLessThan(500);
   if (request.method === 'HEAD') return; // no body, by definition

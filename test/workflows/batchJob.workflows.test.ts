@@ -2,12 +2,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jobStatusQuery, type JobSummary } from '../../src/shared/messages';
+import { jobStatusQuery } from '../../src/shared/messages';
 import { jobWorkflowId } from '../../src/shared/names';
 import { JOB_STATUS, TENANT as TENANT_KEY } from '../../src/shared/search-attributes';
 import { INVALID_JOB_SPEC } from '../../src/shared/failures';
 import type { FakeAci } from './fake-aci';
-import { connectTestServer, eventually, fakeAci, withWorker } from './harness';
+import { batchJob } from '../../src/workflows';
+import { waitFor } from '../helpers/wait';
+import { connectTestServer, fakeAci, withWorker } from './harness';
 import type { SubmittedJobSpec } from '../../src/shared/job-spec';
 import { batchJobInput, jobSpec, TENANT } from './specs';
 
@@ -30,9 +32,9 @@ describe('batchJob (mocked activities)', () => {
     const input = { spec: jobSpec('invalid', { cpu: 64, ports: [25000] }) as unknown as SubmittedJobSpec };
     const error = await withWorker(env, aci, (taskQueue) =>
       env.client.workflow
-        .execute('batchJob', {
+        .execute(batchJob, {
           taskQueue,
-          workflowId: jobWorkflowId(TENANT, input.spec.jobId!),
+          workflowId: jobWorkflowId(TENANT, input.spec.jobId),
           args: [input],
         })
         .catch((failure: unknown) => failure),
@@ -61,10 +63,10 @@ describe('batchJob (mocked activities)', () => {
       instances: [{ env: { SHARD: 'a' } }, { env: { SHARD: 'b' } }, { command: ['run', 'c'] }],
       onFailure: { action: 'delete' },
     });
-    const workflowId = jobWorkflowId(TENANT, input.spec.jobId!);
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
     const { summary, status, attributes } = await withWorker(env, aci, async (taskQueue) => {
-      const handle = await env.client.workflow.start('batchJob', { taskQueue, workflowId, args: [input] });
-      const summary = (await handle.result()) as JobSummary;
+      const handle = await env.client.workflow.start(batchJob, { taskQueue, workflowId, args: [input] });
+      const summary = await handle.result();
       const status = await handle.query(jobStatusQuery);
       const attributes = (await handle.describe()).typedSearchAttributes;
       return { summary, status, attributes };
@@ -96,14 +98,14 @@ describe('batchJob (mocked activities)', () => {
     aci = fakeAci(env, { script: () => ({ kind: 'report', status: 'Completed' }) });
     const input = batchJobInput('window', { instances: 12, maxParallel: 3 });
     const summary = await withWorker(env, aci, (taskQueue) =>
-      env.client.workflow.execute('batchJob', {
+      env.client.workflow.execute(batchJob, {
         taskQueue,
-        workflowId: jobWorkflowId(TENANT, input.spec.jobId!),
+        workflowId: jobWorkflowId(TENANT, input.spec.jobId),
         args: [input],
       }),
     );
 
-    expect((summary as JobSummary).outcome).toBe('Completed');
+    expect(summary.outcome).toBe('Completed');
     expect(aci.createInputs).toHaveLength(12);
     expect(aci.maxAlive).toBeLessThanOrEqual(3);
     expect(aci.maxAlive).toBeGreaterThan(1);
@@ -113,14 +115,14 @@ describe('batchJob (mocked activities)', () => {
     aci = fakeAci(env, { script: () => ({ kind: 'hang' }) });
     const input = batchJobInput('cancel', { instances: 6, maxParallel: 3 });
     const summary = await withWorker(env, aci, async (taskQueue) => {
-      const handle = await env.client.workflow.start('batchJob', {
+      const handle = await env.client.workflow.start(batchJob, {
         taskQueue,
-        workflowId: jobWorkflowId(TENANT, input.spec.jobId!),
+        workflowId: jobWorkflowId(TENANT, input.spec.jobId),
         args: [input],
       });
-      await eventually(() => aci!.groups.size === 3);
+      await waitFor('the first 3 container groups', () => aci!.groups.size === 3);
       await handle.cancel();
-      return (await handle.result()) as JobSummary;
+      return handle.result();
     });
 
     expect(summary).toMatchObject({ outcome: 'Cancelled', total: 6, cancelled: 6, succeeded: 0 });

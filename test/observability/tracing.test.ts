@@ -92,7 +92,7 @@ describe('exporters', () => {
       ? createTlsServer({ key: tls.keyPem, cert: tls.certPem }, listener)
       : createServer(listener);
     await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-    const port = (receiver!.address() as AddressInfo).port;
+    const port = (receiver.address() as AddressInfo).port;
     return { url: `${https ? 'https' : 'http'}://127.0.0.1:${port}`, bodies };
   }
 

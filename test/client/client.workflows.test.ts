@@ -1,3 +1,7 @@
+/**
+ * The job client (src/client) and the worker as the worker process assembles it (createWorker, src/worker.ts)
+ * on the run-wide time-skipping server, with the workflow tests' fake ACI (test/workflows/harness.ts).
+ */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +18,10 @@ import { jobIdSchema, parseJobSpec } from '../../src/shared/job-spec';
 import { completionSignal } from '../../src/shared/messages';
 import { createWorker } from '../../src/worker';
 import { workflowBundle } from '../helpers/temporal';
-import type { FakeAci } from './fake-aci';
-import { connectTestServer, eventually, fakeAci } from './harness';
-import { jobSpec, TENANT } from './specs';
+import { waitFor } from '../helpers/wait';
+import type { FakeAci } from '../workflows/fake-aci';
+import { connectTestServer, fakeAci } from '../workflows/harness';
+import { jobSpec, TENANT } from '../workflows/specs';
 
 describe('client and worker (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
@@ -53,7 +58,7 @@ describe('client and worker (mocked activities)', () => {
       expect(second.workflowId).toBe(first.workflowId);
       expect((await jobs.jobHandle(ref).describe()).memo).toMatchObject({ image: spec.image, instances: 2 });
 
-      await eventually(() => aci.groups.size === 2);
+      await waitFor('both container groups', () => aci.groups.size === 2);
       const running = await jobs.get(ref);
       expect(running.state).toBe('Running');
       expect(running.status?.counts.running).toBe(2);
@@ -81,7 +86,7 @@ describe('client and worker (mocked activities)', () => {
     const ref = { tenant: TENANT, jobId: spec.jobId };
     const summary = await withProjectWorker(aci, async (jobs) => {
       await jobs.submit(spec);
-      await eventually(() => aci.groups.size === 2);
+      await waitFor('both container groups', () => aci.groups.size === 2);
       await jobs.cancel(ref);
       return jobs.result(ref);
     });

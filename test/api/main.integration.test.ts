@@ -13,6 +13,7 @@ import { parseJobSpec } from '../../src/shared/job-spec';
 import { jobDetails, jobSummary } from '../../src/shared/summaries';
 import { JOB_ID, JOB_STATUS, TENANT } from '../../src/shared/search-attributes';
 import { freePort } from '../helpers/ports';
+import { waitFor } from '../helpers/wait';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const key = `acme-${randomBytes(16).toString('hex')}`;
@@ -36,8 +37,8 @@ function startApiProcess(env: NodeJS.ProcessEnv): {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const output = () => ({ code: child.exitCode, stdout, stderr });
   const exited = new Promise<Exited>((resolve) =>
     child.once('exit', (code) => resolve({ code, stdout, stderr })),
@@ -79,11 +80,16 @@ describe('npm run api: serving', () => {
       ACI_BATCH_CALLBACK_SECRET: randomBytes(32).toString('base64url'),
       ACI_BATCH_CALLBACK_BASE_URL: 'https://batch.example.com/v1',
     });
-    for (let i = 0; !api.output().stdout.includes('aci-batch API listening'); i++) {
-      if (api.output().code !== null || i > 300)
-        throw new Error(`the API did not start:\n${api.output().stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      'the API to listen',
+      () => {
+        if (api.output().code !== null) throw new Error(`it exited with code ${api.output().code}`);
+        return api.output().stdout.includes('aci-batch API listening');
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    ).catch((error: Error) => {
+      throw new Error(`the API did not start: ${error.message}\n${api.output().stderr}`);
+    });
     connection = await Connection.connect({ address: inject('temporalDevAddress') });
     client = new Client({ connection, namespace: DEFAULT_NAMESPACE });
   }, 60_000);
