@@ -33,6 +33,8 @@ import {
 import { PROJECT_ROOT } from './temporal-tools';
 
 const DEMO_TENANT = 'demo';
+/** Signals this close together are one interrupt (the terminal's, relayed by npm and tsx). */
+const SAME_INTERRUPT_MS = 1000;
 /** Exit code of a run that was interrupted (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
 
@@ -123,9 +125,11 @@ function watchForInterrupts(started: Started, temporal: TemporalConfig) {
       console.error(`Could not cancel the job: ${(error as Error).message}`);
     }
   };
+  let firstAt = 0;
   const onSignal = () => {
     if (!state.requested) {
       state.requested = true;
+      firstAt = Date.now();
       console.log(
         started.jobId
           ? `\nInterrupted: cancelling job ${started.jobId} so that its container groups are removed (Ctrl-C again to exit at once) ...`
@@ -134,6 +138,8 @@ function watchForInterrupts(started: Started, temporal: TemporalConfig) {
       void requestCancel();
       return;
     }
+    // one Ctrl-C arrives more than once: from the terminal, and relayed by npm and tsx to their children
+    if (Date.now() - firstAt < SAME_INTERRUPT_MS) return;
     console.log('\nExiting at once.');
     if (started.jobId) {
       console.log(
