@@ -3,7 +3,7 @@
  * Each process (worker, API, CLI, scripts) reads only the group it needs.
  */
 import { z } from 'zod';
-import { hostPort } from './shared/validation';
+import { hostPort, wholeNumber } from './shared/validation';
 
 export const DEFAULT_NAMESPACE = 'aci-batch';
 export const DEFAULT_TASK_QUEUE = 'aci-batch';
@@ -12,7 +12,7 @@ const temporalSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_UI_PORT: wholeNumber(1, 65535).default(8233),
 });
 
 /** The variables loadTemporalConfig reads (the deployment test checks docker-compose against them). */

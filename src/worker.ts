@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { secret } from './shared/validation';
+import { secret, wholeNumber } from './shared/validation';
 import { createActivities } from './activities';
 import { createJanitorActivities, type JanitorActivityDeps } from './activities/janitor';
 import type { AciActivities, JanitorActivities } from './activities/types';
@@ -45,7 +45,7 @@ export interface WorkerConfig {
   callbackSecret?: string;
 }
 
-const count = (max: number) => z.coerce.number().int().min(1).max(max);
+const count = (max: number) => wholeNumber(1, max);
 
 const workerEnv = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: count(10_000).default(100),
@@ -59,9 +59,12 @@ export const WORKER_ENV_VARS: readonly string[] = Object.keys(workerEnv.shape);
 
 /** Reads the worker's settings; one ConfigError lists every bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = parseEnv(workerEnv, env);
+  const { parsed, temporal } = loadAll({
+    parsed: () => parseEnv(workerEnv, env),
+    temporal: () => loadTemporalConfig(env),
+  });
   return {
-    temporal: loadTemporalConfig(env),
+    temporal,
     limits: {
       maxConcurrentActivityTaskExecutions: parsed.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: parsed.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

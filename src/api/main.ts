@@ -25,7 +25,7 @@ import { startTracing } from '../observability/tracing';
 import { ApiKeys } from '../security/api-keys';
 import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../security/data-converter';
 import { tenantSchema } from '../shared/job-spec';
-import { secret } from '../shared/validation';
+import { secret, wholeNumber } from '../shared/validation';
 import type { JobSettings } from '../shared/job-settings';
 import { apiConnectionOptions, buildApiServer } from './server';
 
@@ -66,7 +66,7 @@ const apiKeysSchema = z
 
 const apiEnv = z.object({
   ACI_BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
-  ACI_BATCH_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ACI_BATCH_API_PORT: wholeNumber(0, 65535).default(8080),
   ACI_BATCH_API_KEYS: apiKeysSchema,
   ACI_BATCH_CALLBACK_SECRET: secret(
     'is required: the secret the worker signs run tokens with (the same value on both)',

@@ -10,7 +10,7 @@ import type { PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../config';
-import { resourceGroupName } from '../shared/validation';
+import { resourceGroupName, wholeNumber } from '../shared/validation';
 import { DEFAULT_MAX_SDK_RETRY_AFTER_MS, retryAfterCapPolicy } from './retry-after';
 
 /** Explicit options for `createAciClient` (tests build clients with these). */
@@ -62,7 +62,7 @@ export interface AzureConfig {
 /** Any subscription id works against the emulator; this one says so. */
 export const EMULATOR_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 
-const ms = (max: number) => z.coerce.number().int().min(0).max(max);
+const ms = (max: number) => wholeNumber(0, max);
 
 const azureEnvSchema = z
   .object({
@@ -83,11 +83,11 @@ const azureEnvSchema = z
       .string()
       .includes('-----BEGIN CERTIFICATE-----', 'must be a PEM certificate')
       .optional(),
-    ACI_ARM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    ACI_ARM_MAX_RETRIES: wholeNumber(0, 10).default(3),
     ACI_ARM_RETRY_DELAY_MS: ms(60_000).default(1000),
     ACI_ARM_MAX_RETRY_DELAY_MS: ms(600_000).default(64_000),
     ACI_ARM_MAX_RETRY_AFTER_MS: ms(600_000).default(DEFAULT_MAX_SDK_RETRY_AFTER_MS),
-    ACI_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
+    ACI_POLL_INTERVAL_MS: wholeNumber(10, 60_000).default(2000),
   })
   .superRefine((env, ctx) => {
     const emulator = env.ACI_EMULATOR_ENDPOINT !== undefined;

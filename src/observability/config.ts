@@ -12,7 +12,7 @@
  *   ACI_BATCH_LOG_LEVEL                  level of the worker's JSON logs (info)
  */
 import { z } from 'zod';
-import { hostPort, httpUrl } from '../shared/validation';
+import { hostPort, httpUrl, wholeNumber } from '../shared/validation';
 import { parseEnv } from '../config';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -46,7 +46,7 @@ const observabilityEnv = z.object({
     .optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
-  ACI_BATCH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ACI_BATCH_METRICS_PORT: wholeNumber(0, 65535).optional(),
   ACI_BATCH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // e.g. 127.0.0.1:9464 (0.0.0.0:9464 to scrape from outside)
   ACI_BATCH_TEMPORAL_METRICS_ADDRESS: hostPort.optional(),

@@ -85,5 +85,13 @@ export const hostPort = z
 export const secret = (whenMissing = 'is required') =>
   z.string({ error: whenMissing }).min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)');
 
+/** A whole number in a setting (an environment variable's text), from `min` to `max`. */
+export const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
 /** An http(s) base URL. */
 export const httpUrl = (error: string) => z.url({ protocol: /^https?$/, error });

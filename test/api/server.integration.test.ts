@@ -9,7 +9,10 @@ import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { RunTokens } from '../../src/security/run-tokens';
 import { runTokenOf } from '../helpers/jobs';
+import { settleJobId } from '../../src/client';
+import { parseJobSpec, specForInstance } from '../../src/shared/job-spec';
 import { runWorkflowId } from '../../src/shared/names';
+import { containerRun } from '../../src/workflows';
 import { stringMatching } from '../helpers/matchers';
 import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -282,6 +285,42 @@ describe('container callbacks', () => {
       headers: auth(),
     });
     expect(late.status).toBe(410);
+    expect(stack.emulator!.groups()).toEqual([]);
+  });
+});
+
+describe('run tokens and job ids used again', () => {
+  it('refuses the token of an earlier run with the same id: a later execution has a token of its own', async () => {
+    const jobId = `reuse-${randomBytes(3).toString('hex')}`;
+    const runId = runWorkflowId('acme', jobId, 0);
+    expect((await api('POST', '/v1/jobs', { key: keys.acme, body: idleJob(jobId) })).status).toBe(202);
+    const oldToken = await waitForRun(runId);
+    expect((await api('POST', `/v1/jobs/${jobId}/cancel`, { key: keys.acme })).status).toBe(202);
+    await waitForState(jobId, (state) => state === 'Cancelled');
+
+    // The run id again, as a later job with the same id gets it once the first has left Temporal's
+    // retention (Temporal lets a closed workflow id run again): a new execution, a new token.
+    const spec = settleJobId(
+      parseJobSpec({ ...idleJob(jobId), tenant: 'acme', onFailure: { action: 'delete' } }),
+    );
+    await stack.client.workflow.start(containerRun, {
+      workflowId: runId,
+      taskQueue: stack.taskQueue,
+      args: [{ spec: specForInstance(spec, 0), instanceIndex: 0, settings: stack.jobSettings }],
+    });
+    const newToken = await waitForRun(runId);
+    expect(newToken).not.toBe(oldToken);
+    const report = (token: string) =>
+      api('POST', `/v1/runs/${runId}/complete`, {
+        body: { status: 'Failed', exitCode: 9, reportId: randomUUID() },
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const stale = await report(oldToken);
+    expect(stale.status).toBe(401);
+    expect(stale.body.error?.message).toContain('belongs to an earlier run');
+    expect((await report(newToken)).status).toBe(202);
+    const result = await stack.client.workflow.getHandle<typeof containerRun>(runId).result();
+    expect(result).toMatchObject({ status: 'Failed', exitCode: 9 });
     expect(stack.emulator!.groups()).toEqual([]);
   });
 });

@@ -80,7 +80,7 @@ describe('loadAzureConfig', () => {
     });
     expect(message).toContain('AZURE_MANAGED_IDENTITY_CLIENT_ID: must be the client id');
     expect(message).toContain('ACI_RESOURCE_GROUP: must be 1-90 letters');
-    expect(message).toContain('ACI_ARM_MAX_RETRIES: Invalid input: expected number');
+    expect(message).toContain('ACI_ARM_MAX_RETRIES: must be a whole number from 0 to 10');
   });
 
   it('refuses an http emulator endpoint and an emulator without its CA', () => {

@@ -117,6 +117,20 @@ describe('without a server', () => {
     expect(missing.stderr).toContain('ENOENT');
   });
 
+  it('refuses a spec asking for a GPU with exit code 2 before connecting anywhere, naming the retirement', async () => {
+    const gpuSpec = join(dir, 'gpu.yaml');
+    writeFileSync(gpuSpec, 'tenant: acme\nimage: busybox\ngpu: { count: 1, sku: V100 }\n');
+    // nothing answers at this address: a connection attempt would end in exit code 4
+    const run = await runCli(['submit', gpuSpec], {
+      ...env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^ {2}gpu: ACI's GPU SKUs \(K80, P100, V100\) were retired on 14 July 2025/m);
+    expect(run.stderr).toContain('Azure Container Apps');
+    expect(run.stderr).not.toContain('Cannot reach Temporal');
+  });
+
   it('says which address it cannot reach and how to start a server (exit code 4)', async () => {
     const address = `127.0.0.1:${await freePort()}`;
     const run = await runCli(['status', 'acme/some-job'], { ...env, TEMPORAL_ADDRESS: address });
@@ -325,6 +339,65 @@ describe('against the dev server', () => {
     expect(cost.costUsd).toBeCloseTo(summary.costUsd + byJob[longJobId]!.costUsd, 6);
     expect(cost).toMatchObject({ tenant, running: [], unpriced: [] });
     expect(parseJson<TenantCost>(before)).toMatchObject({ jobs: [], costUsd: 0 });
+  });
+
+  it('submit --watch and watch exit with code 1 when an instance fails', async () => {
+    const failing = join(dir, 'failing.yaml');
+    writeFileSync(
+      failing,
+      [
+        'image: acibatch.azurecr.io/samples/batch-job:1',
+        'cpu: 0.1',
+        'memoryGB: 0.1',
+        "env: { WORK_STEPS: '1', STEP_MS: '50', FAIL_ON_ATTEMPTS: '1' }",
+        'monitorInterval: 1s',
+        'onFailure: { action: delete }',
+      ].join('\n'),
+    );
+    const jobId = `failing-${randomBytes(3).toString('hex')}`;
+    const submitted = await cli(
+      'submit',
+      failing,
+      '--tenant',
+      tenant,
+      '--job-id',
+      jobId,
+      '--watch',
+      '--interval',
+      '0.3',
+    );
+    expect(submitted.code, submitted.stderr).toBe(1);
+    expect(submitted.stdout).toContain(`Job ${tenant}/${jobId}: Failed (0/1 succeeded, 1 failed`);
+    const watched = await cli('watch', `${tenant}/${jobId}`, '--json');
+    expect(watched.code).toBe(1);
+    expect(parseJson<StatusJson>(watched)).toMatchObject({ state: 'Failed', summary: { failed: 1 } });
+  });
+
+  it('lists running jobs first (latest started first), then ended ones (latest ended first)', async () => {
+    const listTenant = `${tenant}-order`;
+    const id = (label: string) => `${label}-${randomBytes(3).toString('hex')}`;
+    const [earlyRunning, ended, lateRunning] = [id('early'), id('ended'), id('late')];
+    const submit = (spec: string, jobId: string, ...more: string[]) =>
+      cli('submit', spec, '--tenant', listTenant, '--job-id', jobId, ...more);
+    expect((await submit(LONG_SPEC, earlyRunning)).code).toBe(0);
+    expect((await submit(SAMPLE_SPEC, ended, '--watch', '--interval', '0.3')).code).toBe(0);
+    expect((await submit(LONG_SPEC, lateRunning)).code).toBe(0);
+    const order = await waitFor(
+      'the three jobs to be listed in their states',
+      async () => {
+        const jobs = parseJson<{ jobs: JobListItem[] }>(
+          await cli('list', '--tenant', listTenant, '--json'),
+        ).jobs;
+        return (
+          jobs.map((job) => job.status).join() === 'Running,Running,Completed' && jobs.map((job) => job.jobId)
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    expect(order).toEqual([lateRunning, earlyRunning, ended]);
+    for (const jobId of [earlyRunning, lateRunning]) {
+      expect((await cli('cancel', `${listTenant}/${jobId}`)).code).toBe(0);
+    }
   });
 
   it('answers exit code 3 for a job or instance that does not exist, with a way to find it', async () => {

@@ -32,11 +32,12 @@ Examples:
   $ aci-batch list --tenant acme --status Failed --since 7d --json | jq -r '.jobs[].jobId'
   $ aci-batch list --tenant acme --since 2026-11-01 --until 2026-12-01 --limit 500
 
-Newest first. --since and --until take an ISO date or time, or a duration ago (7d, 12h, 90m).`;
+Running jobs first (latest started first), then ended ones (latest ended first), as Temporal's
+visibility store orders them. --since and --until take an ISO date or time, or a duration ago (7d, 12h, 90m).`;
 
 export function listCommand(): Command {
   return new Command('list')
-    .description("list a tenant's jobs, newest first")
+    .description("list a tenant's jobs: running ones first, then ended ones, latest first")
     .addOption(tenantOption("the jobs' tenant"))
     .addOption(new Option('--status <status>', 'only jobs in this state').choices(STATUSES))
     .option('--since <time>', 'only jobs started at or after this time')
