@@ -1,0 +1,206 @@
+/**
+ * The admission ledger's decisions, as pure code: fair share between tenants by weight, caps, priorities,
+ * the create and delete budgets, 429 pauses, quota corrections, and continue-as-new (snapshot and restore).
+ */
+import { describe, expect, it } from 'vitest';
+import { CapacityAccount, type AccountSettings, type LeaseRequest } from '../../src/capacity/account';
+import { ACI_DEFAULT_LIMITS, type PoolLimits, type TenantPolicy } from '../../src/capacity/config';
+
+function settings(
+  limits: Partial<PoolLimits>,
+  policies: Record<string, Partial<TenantPolicy>> = {},
+): AccountSettings {
+  return {
+    limits: { ...ACI_DEFAULT_LIMITS, ...limits },
+    windowScale: 1,
+    policyOf: (tenant) => ({ weight: 1, defaultPriority: 3, ...policies[tenant] }),
+  };
+}
+
+let seq = 0;
+function request(tenant: string, overrides: Partial<LeaseRequest> = {}): LeaseRequest {
+  seq++;
+  return {
+    runId: `${tenant}.job.${seq}`,
+    tenant,
+    jobId: 'job',
+    priority: 3,
+    cores: 1,
+    pool: 'p',
+    enqueuedAt: seq,
+    ...overrides,
+  };
+}
+
+describe('fair share', () => {
+  it('gives three backlogged tenants of weights 1:1:2 core-seconds within 5 points of 25/25/50%, through a continue-as-new and a late small tenant', () => {
+    const weights = { a: 1, b: 1, c: 2 };
+    // cores and groups bind here, not the create and delete budgets
+    const unbounded = { createsPer5Min: 1e6, createsPerHour: 1e6, deletesPer5Min: 1e6, deletesPerHour: 1e6 };
+    const config = settings(
+      { cores: 20, groups: 15, ...unbounded },
+      { a: { weight: 1 }, b: { weight: 1 }, c: { weight: 2 }, late: { weight: 1 } },
+    );
+    let account = new CapacityAccount(config);
+    // mixed sizes and durations: a's runs are small and short, b's mixed, c's mixed and some big
+    const sizes: Record<string, number[]> = { a: [1], b: [2, 0.5], c: [1, 4], late: [1] };
+    const durations: Record<string, number> = { a: 3000, b: 5000, c: 2000, late: 4000 };
+    for (const tenant of Object.keys(weights)) {
+      for (let i = 0; i < 300; i++)
+        account.request(
+          request(tenant, { cores: sizes[tenant]![i % sizes[tenant]!.length]!, enqueuedAt: i }),
+        );
+    }
+    const running = new Map<string, { tenant: string; cores: number; endsAt: number }>();
+    const coreMs: Record<string, number> = { a: 0, b: 0, c: 0 };
+    let lateFirstGrantAt: number | undefined;
+    let maxCores = 0;
+    for (let now = 0; now < 400_000; now += 100) {
+      if (now === 100_000) for (let i = 0; i < 50; i++) account.request(request('late', { enqueuedAt: now }));
+      // continue-as-new mid-contention: the ledger goes on from its snapshot (through JSON, as in history)
+      if (now === 200_000)
+        account = new CapacityAccount(config, JSON.parse(JSON.stringify(account.snapshot(now))));
+      for (const [runId, run] of running) if (run.endsAt <= now) account.requestDelete(runId);
+      const allocation = account.allocate(now);
+      for (const runId of allocation.deletes) {
+        account.release(runId);
+        running.delete(runId);
+      }
+      for (const lease of allocation.grants) {
+        running.set(lease.runId, {
+          tenant: lease.tenant,
+          cores: lease.cores,
+          endsAt: now + durations[lease.tenant]!,
+        });
+        if (lease.tenant === 'late') lateFirstGrantAt ??= now;
+      }
+      const held = [...running.values()].reduce((sum, run) => sum + run.cores, 0);
+      maxCores = Math.max(maxCores, held);
+      expect(running.size).toBeLessThanOrEqual(15);
+      const backlogged = ['a', 'b', 'c'].every(
+        (tenant) => account.standings().find((s) => s.tenant === tenant)?.queued,
+      );
+      if (!backlogged) continue;
+      for (const run of running.values()) if (run.tenant in coreMs) coreMs[run.tenant]! += run.cores * 100;
+    }
+    expect(maxCores).toBeLessThanOrEqual(20);
+    const total = coreMs.a! + coreMs.b! + coreMs.c!;
+    expect(total).toBeGreaterThan(0);
+    expect(Math.abs((100 * coreMs.a!) / total - 25)).toBeLessThan(5);
+    expect(Math.abs((100 * coreMs.b!) / total - 25)).toBeLessThan(5);
+    expect(Math.abs((100 * coreMs.c!) / total - 50)).toBeLessThan(5);
+    // the small tenant that arrived late is served at once, not after the backlog
+    expect(lateFirstGrantAt! - 100_000).toBeLessThan(5_000);
+  });
+
+  it('serves a higher priority first within a tenant, then submission order', () => {
+    const account = new CapacityAccount(settings({ groups: 1 }));
+    account.request(request('a', { runId: 'low', priority: 5, enqueuedAt: 1 }));
+    account.request(request('a', { runId: 'first', priority: 3, enqueuedAt: 2 }));
+    account.request(request('a', { runId: 'urgent', priority: 1, enqueuedAt: 3 }));
+    const order: string[] = [];
+    for (let now = 0; order.length < 3; now += 1000) {
+      const { grants } = account.allocate(now);
+      for (const lease of grants) {
+        order.push(lease.runId);
+        account.release(lease.runId);
+      }
+    }
+    expect(order).toEqual(['urgent', 'first', 'low']);
+  });
+
+  it("never exceeds a tenant's caps, and passes over a capped tenant", () => {
+    const account = new CapacityAccount(settings({ cores: 100 }, { small: { maxCores: 2, maxGroups: 5 } }));
+    for (let i = 0; i < 5; i++) account.request(request('small'));
+    for (let i = 0; i < 3; i++) account.request(request('other'));
+    const { grants } = account.allocate(0);
+    expect(grants.filter((lease) => lease.tenant === 'small')).toHaveLength(2);
+    expect(grants.filter((lease) => lease.tenant === 'other')).toHaveLength(3);
+  });
+
+  it('waits for a big run that does not fit rather than starving it with small ones', () => {
+    const account = new CapacityAccount(settings({ cores: 4 }));
+    account.request(request('a', { runId: 'a1', enqueuedAt: 1 }));
+    account.request(request('b', { runId: 'big', cores: 4, enqueuedAt: 2 }));
+    account.request(request('a', { runId: 'a2', enqueuedAt: 3 }));
+    account.request(request('a', { runId: 'a3', enqueuedAt: 4 }));
+    account.request(request('a', { runId: 'a4', enqueuedAt: 5 }));
+    // a is fairer ((held + 1) / 1 < 4 / 1) until its share ties b's: then b's earlier request is next
+    expect(account.allocate(0).grants.map((lease) => lease.runId)).toEqual(['a1', 'a2', 'a3']);
+    // b does not fit in the one free core, and a gets nothing more meanwhile
+    expect(account.allocate(1).grants).toEqual([]);
+    for (const runId of ['a1', 'a2', 'a3']) account.release(runId);
+    // a holds nothing now: its last run is fairer, and b waits for the cores it needs
+    expect(account.allocate(2).grants.map((lease) => lease.runId)).toEqual(['a4']);
+    account.release('a4');
+    expect(account.allocate(3).grants.map((lease) => lease.runId)).toEqual(['big']);
+  });
+});
+
+describe('budgets', () => {
+  it('paces creates to both windows and says when to come back', () => {
+    const account = new CapacityAccount(settings({ createsPer5Min: 2, createsPerHour: 3 }));
+    for (let i = 0; i < 5; i++) account.request(request('a'));
+    const first = account.allocate(0);
+    expect(first.grants).toHaveLength(2);
+    expect(first.wakeAt).toBe(300_000);
+    expect(account.allocate(300_000).grants).toHaveLength(1);
+    const hourly = account.allocate(600_000);
+    expect(hourly.grants).toHaveLength(0);
+    expect(hourly.wakeAt).toBe(3_600_000);
+  });
+
+  it('paces deletes, and frees the slot only when the group is gone', () => {
+    const account = new CapacityAccount(settings({ groups: 2, deletesPer5Min: 1 }));
+    for (let i = 0; i < 3; i++) account.request(request('a', { runId: `r${i}` }));
+    expect(account.allocate(0).grants.map((lease) => lease.runId)).toEqual(['r0', 'r1']);
+    account.requestDelete('r0');
+    account.requestDelete('r1');
+    const allocation = account.allocate(1);
+    expect(allocation.deletes).toEqual(['r0']);
+    expect(allocation.grants).toEqual([]); // r0 still exists until it reports it is gone
+    expect(allocation.wakeAt).toBe(300_001); // the first delete (at 1) leaves the 5-minute window
+    account.release('r0');
+    expect(account.allocate(2).grants.map((lease) => lease.runId)).toEqual(['r2']);
+  });
+
+  it('a 429 pauses the whole account for its Retry-After and sends the run back to its place', () => {
+    const account = new CapacityAccount(settings({}));
+    account.request(request('a', { runId: 'x', enqueuedAt: 0 }));
+    account.request(request('a', { runId: 'y', enqueuedAt: 5 }));
+    account.allocate(10);
+    account.refuse('x', { kind: 'throttled', retryAfterMs: 30_000 }, 20);
+    expect(account.allocate(1000)).toEqual({ grants: [], deletes: [], wakeAt: 30_020 });
+    const after = account.allocate(30_020).grants;
+    expect(after.map((lease) => lease.runId)).toEqual(['x']);
+    expect(after[0]!.waitedMs).toBe(30_020); // its wait counts from its first request
+  });
+
+  it('a quota error corrects what the ledger knows: groups used outside it reduce what it grants', () => {
+    const account = new CapacityAccount(settings({ cores: 10, groups: 100 }));
+    for (let i = 0; i < 10; i++) account.request(request('a', { runId: `r${i}` }));
+    expect(account.allocate(0).grants).toHaveLength(10);
+    // ACI says 10 of 10 cores are used, while the ledger holds only 2 after releases: 8 are someone else's
+    for (let i = 2; i < 10; i++) account.release(`r${i}`);
+    account.request(request('a', { runId: 'next' }));
+    account.refuse('r1', { kind: 'quota', quota: { name: 'cores', limit: 10, used: 10 } }, 1);
+    expect(account.freeCores()).toBe(0);
+    expect(account.allocate(2).grants).toEqual([]);
+    // a Usages reading later: the others have gone
+    account.recordQuota({ name: 'cores', limit: 10, used: 1 });
+    expect(account.allocate(3).grants.length).toBeGreaterThan(0);
+  });
+});
+
+describe('queue view', () => {
+  it('lists waiting runs in fair order with start estimates that grow with the position', () => {
+    const account = new CapacityAccount(settings({ groups: 0 }, { c: { weight: 2 } }));
+    for (const tenant of ['a', 'a', 'a', 'c', 'c', 'c']) account.request(request(tenant));
+    const view = account.queueView(0);
+    // c (weight 2) first, then whoever holds less per weight; ties to the earlier request (a's)
+    expect(view.map((run) => run.tenant)).toEqual(['c', 'a', 'c', 'c', 'a', 'a']);
+    expect(view.map((run) => run.position)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (let i = 1; i < view.length; i++)
+      expect(view[i]!.estimatedStartAt).toBeGreaterThan(view[i - 1]!.estimatedStartAt);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { SlidingWindows } from '../../src/capacity/windows';
+
+const MINUTE = 60_000;
+/** ACI's create budget: 100 in any 5 minutes and 300 in any hour (here 3 and 5, to keep the numbers small). */
+const budget = () =>
+  new SlidingWindows([
+    { windowMs: 5 * MINUTE, max: 3 },
+    { windowMs: 60 * MINUTE, max: 5 },
+  ]);
+
+describe('sliding windows', () => {
+  it('allows up to the 5-minute limit, then waits until the oldest take leaves the window', () => {
+    const windows = budget();
+    for (const at of [0, 1000, 2000]) {
+      expect(windows.canTake(at)).toBe(true);
+      windows.take(at);
+    }
+    expect(windows.canTake(3000)).toBe(false);
+    expect(windows.nextFreeAt(3000)).toBe(5 * MINUTE);
+    expect(windows.canTake(5 * MINUTE)).toBe(true);
+  });
+
+  it('honours the hourly window too, not only the average rate', () => {
+    const windows = budget();
+    for (const at of [0, 1, 2, 5 * MINUTE, 5 * MINUTE + 1]) windows.take(at);
+    // the 5-minute window has room (2 of 3), the hour is full (5 of 5): wait for the first take to be an hour old
+    expect(windows.canTake(6 * MINUTE)).toBe(false);
+    expect(windows.nextFreeAt(6 * MINUTE)).toBe(60 * MINUTE);
+  });
+
+  it('finds the time both windows allow when each would free at a different time', () => {
+    const windows = new SlidingWindows([
+      { windowMs: 10, max: 1 },
+      { windowMs: 100, max: 2 },
+    ]);
+    windows.take(0);
+    windows.take(50);
+    // 10-window frees at 60, but the 100-window holds 0 and 50 until 100
+    expect(windows.nextFreeAt(55)).toBe(100);
+  });
+
+  it('carries only what still counts across a snapshot', () => {
+    const windows = budget();
+    for (const at of [0, 10 * MINUTE, 61 * MINUTE]) windows.take(at);
+    expect(windows.snapshot(62 * MINUTE)).toEqual([10 * MINUTE, 61 * MINUTE]);
+    const restored = new SlidingWindows(windows.limits, windows.snapshot(62 * MINUTE));
+    expect(restored.count(62 * MINUTE, 60 * MINUTE)).toBe(2);
+  });
+});
