@@ -12,48 +12,17 @@
  * over. When the fairest run does not fit in the free cores or group slots, nothing is granted until it does
  * (no backfill), so that big runs are not starved by small ones.
  */
+import type { LeaseRequest, QueuedRun, QuotaReading, Refusal, TenantStanding } from '../shared/capacity';
 import type { PoolLimits, TenantPolicy } from './config';
 import { SlidingWindows } from './windows';
 
 const MINUTE = 60_000;
 
-export interface LeaseRequest {
-  /** the containerRun workflow id */
-  runId: string;
-  tenant: string;
-  jobId: string;
-  /** 1 (first) to 5 (last) */
-  priority: number;
-  cores: number;
-  pool: string;
-  /** when the run first asked; a run sent back to the queue keeps it, so it does not lose its turn */
-  enqueuedAt: number;
-}
-
-export interface Lease {
-  runId: string;
-  tenant: string;
-  jobId: string;
-  priority: number;
-  cores: number;
-  pool: string;
+/** A granted request: the run may create its group (and holds its cores and slot until the group is gone). */
+export interface Lease extends LeaseRequest {
   grantedAt: number;
   /** how long the run waited */
   waitedMs: number;
-}
-
-/** What ACI answered a create that the ledger had allowed. */
-export type Refusal =
-  /** 429: the whole account waits this long */
-  | { kind: 'throttled'; retryAfterMs: number }
-  /** over a quota ACI counts (groups or cores used outside the ledger, or a limit lower than configured) */
-  | { kind: 'quota'; quota?: QuotaReading };
-
-/** One quota as ACI reports it (the Usages API, or a ContainerGroupQuotaReached message). */
-export interface QuotaReading {
-  name: 'cores' | 'groups';
-  limit: number;
-  used: number;
 }
 
 export interface AccountSettings {
@@ -85,22 +54,6 @@ export interface Allocation {
   deletes: string[];
   /** when to allocate again if nothing else happens (a window frees, a pause ends) */
   wakeAt?: number;
-}
-
-export interface QueuedRun {
-  runId: string;
-  tenant: string;
-  jobId: string;
-  /** 1 = next */
-  position: number;
-  estimatedStartAt: number;
-}
-
-export interface TenantStanding {
-  tenant: string;
-  queued: number;
-  heldCores: number;
-  heldGroups: number;
 }
 
 export class CapacityAccount {
@@ -165,15 +118,8 @@ export class CapacityAccount {
     const lease = this.leases.get(runId);
     if (!lease) return;
     this.leases.delete(runId);
-    this.queue.push({
-      runId,
-      tenant: lease.tenant,
-      jobId: lease.jobId,
-      priority: lease.priority,
-      cores: lease.cores,
-      pool: lease.pool,
-      enqueuedAt: lease.grantedAt - lease.waitedMs,
-    });
+    const { grantedAt, waitedMs, ...request } = lease;
+    this.queue.push({ ...request, enqueuedAt: grantedAt - waitedMs });
     if (refusal.kind === 'throttled') {
       this.pausedUntil = Math.max(this.pausedUntil, now + refusal.retryAfterMs);
     } else if (refusal.quota) {
@@ -233,16 +179,7 @@ export class CapacityAccount {
       if (!next || next.cores > this.freeCores() || this.freeGroups() < 1) break;
       this.creates.take(now);
       this.queue = this.queue.filter((queued) => queued !== next);
-      const lease: Lease = {
-        runId: next.runId,
-        tenant: next.tenant,
-        jobId: next.jobId,
-        priority: next.priority,
-        cores: next.cores,
-        pool: next.pool,
-        grantedAt: now,
-        waitedMs: now - next.enqueuedAt,
-      };
+      const lease: Lease = { ...next, grantedAt: now, waitedMs: now - next.enqueuedAt };
       this.leases.set(lease.runId, lease);
       this.grantTimes.push(now);
       allocation.grants.push(lease);

@@ -3,7 +3,8 @@
  * the create and delete budgets, 429 pauses, quota corrections, and continue-as-new (snapshot and restore).
  */
 import { describe, expect, it } from 'vitest';
-import { CapacityAccount, type AccountSettings, type LeaseRequest } from '../../src/capacity/account';
+import { CapacityAccount, type AccountSettings, type AccountSnapshot } from '../../src/capacity/account';
+import type { LeaseRequest } from '../../src/shared/capacity';
 import { ACI_DEFAULT_LIMITS, type PoolLimits, type TenantPolicy } from '../../src/capacity/config';
 
 function settings(
@@ -28,6 +29,8 @@ function request(tenant: string, overrides: Partial<LeaseRequest> = {}): LeaseRe
     cores: 1,
     pool: 'p',
     enqueuedAt: seq,
+    groupName: `g-${seq}`,
+    resourceGroup: 'rg',
     ...overrides,
   };
 }
@@ -59,7 +62,10 @@ describe('fair share', () => {
       if (now === 100_000) for (let i = 0; i < 50; i++) account.request(request('late', { enqueuedAt: now }));
       // continue-as-new mid-contention: the ledger goes on from its snapshot (through JSON, as in history)
       if (now === 200_000)
-        account = new CapacityAccount(config, JSON.parse(JSON.stringify(account.snapshot(now))));
+        account = new CapacityAccount(
+          config,
+          JSON.parse(JSON.stringify(account.snapshot(now))) as AccountSnapshot,
+        );
       for (const [runId, run] of running) if (run.endsAt <= now) account.requestDelete(runId);
       const allocation = account.allocate(now);
       for (const runId of allocation.deletes) {
