@@ -9,7 +9,9 @@ import tseslint from 'typescript-eslint';
  * clients, no activity implementations. The folders say which code that is (src/workflows, src/shared), and
  * this list makes the linter hold the line, as the Temporal samples do.
  */
-export const SANDBOX_FILES = ['src/workflows/**/*.ts', 'src/shared/**/*.ts'];
+export const SANDBOX_FILES = ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/capacity/**/*.ts'];
+/** the one file of src/capacity that is not workflow code: it reads the configuration file */
+const SANDBOX_EXCEPTIONS = ['src/capacity/load.ts'];
 
 const sandboxRestrictions = {
   paths: [
@@ -92,6 +94,7 @@ export default tseslint.config(
   },
   {
     files: SANDBOX_FILES,
+    ignores: SANDBOX_EXCEPTIONS,
     rules: { 'no-restricted-imports': ['error', sandboxRestrictions] },
   },
   {

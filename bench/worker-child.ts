@@ -3,6 +3,7 @@
  * are its own and not the emulator's or the load generator's. This is the parent's handle on it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { CapacityConfig } from '../src/capacity/config';
 import { join } from 'node:path';
 
 export const BENCH_RESOURCE_GROUP = 'aci-batch-bench';
@@ -16,6 +17,8 @@ export interface WorkerProcessSettings {
   caPem: string;
   pollIntervalMs: number;
   maxConcurrentActivityTaskExecutions: number;
+  /** capacity pools and tenant policies; default: admission on, ACI's documented limits */
+  capacity?: CapacityConfig;
 }
 
 export interface WorkerUsage {

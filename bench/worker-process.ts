@@ -4,10 +4,11 @@
  * Settings arrive as JSON in BENCH_WORKER; any IPC message (or the parent going away) shuts it down, and it
  * answers with its usage.
  */
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
+import { capacityConfigSchema } from '../src/capacity/config';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
-import { createWorker } from '../src/worker';
+import { createWorker, createWorkerActivities } from '../src/worker';
 import { BENCH_RESOURCE_GROUP, type WorkerMessage, type WorkerProcessSettings } from './worker-child';
 
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
   const connection = await NativeConnection.connect({ address: settings.address });
+  const clientConnection = await Connection.connect({ address: settings.address });
   const aci = createAciClient({
     subscriptionId: EMULATOR_SUBSCRIPTION_ID,
     credential: emulatorCredential,
@@ -27,10 +29,14 @@ async function main(): Promise<void> {
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    activities: createActivities({
+    activities: createWorkerActivities({
       aci,
       defaultResourceGroup: BENCH_RESOURCE_GROUP,
       pollIntervalMs: settings.pollIntervalMs,
+      client: new Client({ connection: clientConnection, namespace: settings.namespace }),
+      capacity: settings.capacity ?? capacityConfigSchema.parse({}),
+      subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+      taskQueue: settings.taskQueue,
     }),
     workflowBundle: { codePath: settings.bundlePath },
     limits: { maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions },
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
   const running = worker.run();
   send({ kind: 'ready' });
   await running;
-  await connection.close();
+  await Promise.all([connection.close(), clientConnection.close()]);
   const usage = process.resourceUsage();
   send({
     kind: 'stopped',

@@ -25,6 +25,7 @@ import {
   type PayloadEncryption,
 } from '../src/security/data-converter';
 import { createWorker, createWorkerActivities } from '../src/worker';
+import { capacityConfigSchema, type CapacityConfig } from '../src/capacity/config';
 
 export interface LocalStackOptions {
   temporalAddress: string;
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   pollIntervalMs?: number;
   /** payload encryption and the codec endpoint; default from the environment (ACI_BATCH_PAYLOAD_KEYS, ...) */
   payloadEncryption?: PayloadEncryption;
+  /** capacity pools and tenant policies; default: admission on, ACI's documented limits per region */
+  capacity?: CapacityConfig;
 }
 
 export interface LocalStack {
@@ -113,7 +116,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       connection: nativeConnection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      activities: createWorkerActivities({ ...aciDeps, client, runTokens: new RunTokens(callbackSecret) }),
+      activities: createWorkerActivities({
+        ...aciDeps,
+        client,
+        runTokens: new RunTokens(callbackSecret),
+        capacity: options.capacity ?? capacityConfigSchema.parse({}),
+        subscriptionId: options.azure?.subscriptionId ?? EMULATOR_SUBSCRIPTION_ID,
+        taskQueue: options.taskQueue,
+      }),
       dataConverter,
       workflowBundle: options.workflowBundle,
     });

@@ -20,7 +20,9 @@ import { z } from 'zod';
 import { secret, wholeNumber } from './shared/validation';
 import { createActivities } from './activities';
 import { createJanitorActivities, type JanitorActivityDeps } from './activities/janitor';
-import type { AciActivities, JanitorActivities } from './activities/types';
+import { createCapacityActivities, type CapacityActivityDeps } from './activities/capacity';
+import type { AciActivities, CapacityActivities, JanitorActivities } from './activities/types';
+import { loadCapacityConfig } from './capacity/load';
 import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
 import { dataConverterFromEnv } from './security/data-converter';
 import { RunTokens } from './security/run-tokens';
@@ -78,8 +80,8 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** the janitor's activities are needed only where janitor sweeps run */
-  activities: AciActivities & Partial<JanitorActivities>;
+  /** the janitor's and admission's activities are needed only where their workflows run */
+  activities: AciActivities & Partial<JanitorActivities & CapacityActivities>;
   /** payload encryption (src/security/data-converter.ts); default: payloads in clear */
   dataConverter?: DataConverter;
   /** a prebuilt bundle (tests bundle once per run); default: bundle src/workflows at start */
@@ -114,9 +116,16 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
-/** Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`) and the janitor's. */
-export function createWorkerActivities(deps: JanitorActivityDeps): AciActivities & JanitorActivities {
-  return { ...createActivities(deps), ...createJanitorActivities(deps) };
+export type WorkerActivityDeps = JanitorActivityDeps & Omit<CapacityActivityDeps, 'aci' | 'client'>;
+
+/**
+ * Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`), the janitor's, and
+ * admission's (the capacity ledgers run on the worker's task queue).
+ */
+export function createWorkerActivities(
+  deps: WorkerActivityDeps,
+): AciActivities & JanitorActivities & CapacityActivities {
+  return { ...createActivities(deps), ...createJanitorActivities(deps), ...createCapacityActivities(deps) };
 }
 
 async function main(): Promise<void> {
@@ -127,8 +136,9 @@ async function main(): Promise<void> {
     dataConverter: () => dataConverterFromEnv(),
     janitorSchedule: () => loadJanitorScheduleConfig(),
     observability: () => loadObservabilityConfig(),
+    capacity: () => loadCapacityConfig(),
   });
-  const { config, azure, dataConverter, janitorSchedule } = settings;
+  const { config, azure, dataConverter, janitorSchedule, capacity } = settings;
   const observability = await startWorkerObservability(settings.observability);
   // the runtime shuts the worker down gracefully on these signals; run() then resolves
   Runtime.install({ ...observability.runtimeOptions, shutdownSignals: ['SIGINT', 'SIGTERM'] });
@@ -154,6 +164,9 @@ async function main(): Promise<void> {
         ...aciDeps,
         client,
         runTokens: config.callbackSecret ? new RunTokens(config.callbackSecret) : undefined,
+        capacity,
+        subscriptionId: azure.subscriptionId,
+        taskQueue: config.temporal.taskQueue,
       }),
       dataConverter,
       limits: config.limits,

@@ -4,6 +4,8 @@
  * plain JSON (src/shared/container-groups.ts), so workflow code imports this file for types only. Function
  * properties, not methods: activities are plain functions, passed around unbound.
  */
+import type { PoolLimits, TenantPolicy } from '../capacity/config';
+import type { CapacityPlacement, QuotaReading } from '../shared/capacity';
 import type {
   ContainerEndpointInput,
   ContainerGroupRef,
@@ -65,4 +67,36 @@ export interface JanitorActivities {
   describeGroupOwners: (workflowIds: string[]) => Promise<Record<string, OwnerStatus>>;
   inspectContainerGroups: (groups: ManagedGroup[]) => Promise<GroupCondition[]>;
   deleteManagedContainerGroup: (group: ManagedGroup) => Promise<DeletionOutcome>;
+}
+
+export interface ResolveCapacityInput {
+  tenant: string;
+  region: string;
+  /** the spec's own resource group, if it names one */
+  resourceGroup?: string;
+  /** the spec's priority, if it sets one (else the tenant's default) */
+  priority?: number;
+}
+
+/** What a ledger needs to know of its account: limits, policies, and what ACI says is used. */
+export interface CapacityAccountDescription {
+  accountKey: string;
+  limits: PoolLimits;
+  windowScale: number;
+  tenants: Record<string, TenantPolicy>;
+  defaultTenant: TenantPolicy;
+  /** ACI's Usages API (cores and groups used in the subscription and region, by anyone); empty when unread */
+  usages: QuotaReading[];
+}
+
+export interface CapacityActivities {
+  /** Where a job's runs get capacity, starting the account's ledger if needed; null when admission is off. */
+  resolveCapacity: (input: ResolveCapacityInput) => Promise<CapacityPlacement | null>;
+  loadCapacityAccount: (input: { accountKey: string }) => Promise<CapacityAccountDescription>;
+  /** Of these leases, the ones whose run has closed (or is gone) and whose group is gone too. */
+  findAbandonedLeases: (input: {
+    leases: Array<{ runId: string; groupName: string; resourceGroup: string }>;
+  }) => Promise<string[]>;
+  /** Starts the account's ledger if it is not running (a run that could not signal it asks for this). */
+  ensureCapacityLedger: (input: { accountKey: string }) => Promise<void>;
 }

@@ -56,8 +56,71 @@ export interface Allocation {
   wakeAt?: number;
 }
 
+/**
+ * The waiting runs, one list per tenant in serving order (priority, then submission): the heads are the
+ * candidates, so a grant costs O(tenants), not O(queued runs).
+ */
+class TenantQueues {
+  private readonly byTenant = new Map<string, LeaseRequest[]>();
+  private readonly tenantOf = new Map<string, string>();
+
+  constructor(requests: readonly LeaseRequest[] = []) {
+    for (const request of requests) this.add(request);
+  }
+
+  get size(): number {
+    return this.tenantOf.size;
+  }
+
+  has(runId: string): boolean {
+    return this.tenantOf.has(runId);
+  }
+
+  add(request: LeaseRequest): void {
+    if (this.tenantOf.has(request.runId)) return;
+    let queue = this.byTenant.get(request.tenant);
+    if (!queue) this.byTenant.set(request.tenant, (queue = []));
+    // insert after every request that is served before it (binary search on the serving order)
+    let low = 0;
+    let high = queue.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (before(request, queue[mid]!)) high = mid;
+      else low = mid + 1;
+    }
+    queue.splice(low, 0, request);
+    this.tenantOf.set(request.runId, request.tenant);
+  }
+
+  remove(runId: string): void {
+    const tenant = this.tenantOf.get(runId);
+    if (tenant === undefined) return;
+    this.tenantOf.delete(runId);
+    const queue = this.byTenant.get(tenant)!;
+    queue.splice(
+      queue.findIndex((request) => request.runId === runId),
+      1,
+    );
+    if (queue.length === 0) this.byTenant.delete(tenant);
+  }
+
+  /** Each tenant's next run. */
+  heads(): LeaseRequest[] {
+    return [...this.byTenant.values()].map((queue) => queue[0]!);
+  }
+
+  /** Tenant → its queue in serving order (for the queue view; do not modify). */
+  tenants(): ReadonlyMap<string, readonly LeaseRequest[]> {
+    return this.byTenant;
+  }
+
+  all(): LeaseRequest[] {
+    return [...this.byTenant.values()].flat();
+  }
+}
+
 export class CapacityAccount {
-  private queue: LeaseRequest[];
+  private readonly queue: TenantQueues;
   private readonly leases = new Map<string, Lease>();
   private deleteQueue: string[];
   private readonly creates: SlidingWindows;
@@ -76,7 +139,7 @@ export class CapacityAccount {
       { windowMs: 5 * MINUTE * windowScale, max: per5Min },
       { windowMs: 60 * MINUTE * windowScale, max: perHour },
     ];
-    this.queue = [...(snapshot?.queue ?? [])];
+    this.queue = new TenantQueues(snapshot?.queue);
     for (const lease of snapshot?.leases ?? []) this.leases.set(lease.runId, lease);
     this.deleteQueue = [...(snapshot?.deleteQueue ?? [])];
     this.creates = new SlidingWindows(
@@ -96,7 +159,7 @@ export class CapacityAccount {
   /** Queues a run; a run that holds a lease already (a request sent twice) is told so. */
   request(request: LeaseRequest): 'queued' | 'leased' {
     if (this.leases.has(request.runId)) return 'leased';
-    if (!this.queue.some((queued) => queued.runId === request.runId)) this.queue.push(request);
+    this.queue.add(request);
     return 'queued';
   }
 
@@ -106,7 +169,7 @@ export class CapacityAccount {
 
   /** A run that stopped waiting (cancelled). */
   withdraw(runId: string): void {
-    this.queue = this.queue.filter((queued) => queued.runId !== runId);
+    this.queue.remove(runId);
   }
 
   /**
@@ -119,7 +182,7 @@ export class CapacityAccount {
     if (!lease) return;
     this.leases.delete(runId);
     const { grantedAt, waitedMs, ...request } = lease;
-    this.queue.push({ ...request, enqueuedAt: grantedAt - waitedMs });
+    this.queue.add({ ...request, enqueuedAt: grantedAt - waitedMs });
     if (refusal.kind === 'throttled') {
       this.pausedUntil = Math.max(this.pausedUntil, now + refusal.retryAfterMs);
     } else if (refusal.quota) {
@@ -170,15 +233,18 @@ export class CapacityAccount {
       this.deletes.take(now);
       allocation.deletes.push(this.deleteQueue.shift()!);
     }
-    while (this.queue.length > 0) {
+    const held = this.heldByTenant();
+    while (this.queue.size > 0) {
       if (!this.creates.canTake(now)) {
         wake(this.creates.nextFreeAt(now));
         break;
       }
-      const next = this.fairest(this.heldByTenant(), true);
+      const next = this.fairest(held, true, this.queue.heads());
       if (!next || next.cores > this.freeCores() || this.freeGroups() < 1) break;
       this.creates.take(now);
-      this.queue = this.queue.filter((queued) => queued !== next);
+      this.queue.remove(next.runId);
+      const mine = held.get(next.tenant) ?? { cores: 0, groups: 0 };
+      held.set(next.tenant, { cores: mine.cores + next.cores, groups: mine.groups + 1 });
       const lease: Lease = { ...next, grantedAt: now, waitedMs: now - next.enqueuedAt };
       this.leases.set(lease.runId, lease);
       this.grantTimes.push(now);
@@ -194,14 +260,19 @@ export class CapacityAccount {
    */
   queueView(now: number): QueuedRun[] {
     const held = this.heldByTenant();
-    const waiting = [...this.queue];
+    const next = new Map<string, number>(); // tenant → index of its next run in its queue
     const order: LeaseRequest[] = [];
-    while (waiting.length > 0) {
-      const next = this.fairest(held, false, waiting)!;
-      order.push(next);
-      waiting.splice(waiting.indexOf(next), 1);
-      const mine = held.get(next.tenant) ?? { cores: 0, groups: 0 };
-      held.set(next.tenant, { cores: mine.cores + next.cores, groups: mine.groups + 1 });
+    const tenants = this.queue.tenants();
+    for (;;) {
+      const heads = [...tenants].flatMap(([tenant, queue]) =>
+        queue.slice(next.get(tenant) ?? 0, (next.get(tenant) ?? 0) + 1),
+      );
+      const pick = this.fairest(held, false, heads);
+      if (!pick) break;
+      order.push(pick);
+      next.set(pick.tenant, (next.get(pick.tenant) ?? 0) + 1);
+      const mine = held.get(pick.tenant) ?? { cores: 0, groups: 0 };
+      held.set(pick.tenant, { cores: mine.cores + pick.cores, groups: mine.groups + 1 });
     }
     const perMs = this.grantRatePerMs(now);
     const start = Math.max(now, this.pausedUntil);
@@ -221,7 +292,7 @@ export class CapacityAccount {
       if (!standing) byTenant.set(tenant, (standing = { tenant, queued: 0, heldCores: 0, heldGroups: 0 }));
       return standing;
     };
-    for (const queued of this.queue) of(queued.tenant).queued++;
+    for (const [tenant, queue] of this.queue.tenants()) of(tenant).queued += queue.length;
     for (const lease of this.leases.values()) {
       of(lease.tenant).heldCores += lease.cores;
       of(lease.tenant).heldGroups++;
@@ -230,7 +301,7 @@ export class CapacityAccount {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   leasesHeld(): Lease[] {
@@ -239,7 +310,7 @@ export class CapacityAccount {
 
   snapshot(now: number): AccountSnapshot {
     return {
-      queue: [...this.queue],
+      queue: this.queue.all(),
       leases: this.leasesHeld(),
       deleteQueue: [...this.deleteQueue],
       creates: this.creates.snapshot(now),
@@ -279,24 +350,19 @@ export class CapacityAccount {
   }
 
   /**
-   * The run fair share serves next among `requests`: each tenant's first run (priority, then submission
-   * order), then the tenant with the least (held + asked) cores per weight. With `withCaps`, tenants at their
-   * caps are passed over.
+   * The run fair share serves next among the tenants' next runs (`heads`): the tenant with the least
+   * (held + asked) cores per weight, ties to the earlier request. With `withCaps`, tenants at their caps are
+   * passed over.
    */
   private fairest(
     held: Map<string, { cores: number; groups: number }>,
     withCaps: boolean,
-    requests: readonly LeaseRequest[] = this.queue,
+    heads: readonly LeaseRequest[],
   ): LeaseRequest | undefined {
-    const heads = new Map<string, LeaseRequest>();
-    for (const request of requests) {
-      const head = heads.get(request.tenant);
-      if (!head || before(request, head)) heads.set(request.tenant, request);
-    }
     let best: { request: LeaseRequest; share: number } | undefined;
-    for (const [tenant, head] of heads) {
-      const policy = this.settings.policyOf(tenant);
-      const mine = held.get(tenant) ?? { cores: 0, groups: 0 };
+    for (const head of heads) {
+      const policy = this.settings.policyOf(head.tenant);
+      const mine = held.get(head.tenant) ?? { cores: 0, groups: 0 };
       if (withCaps) {
         if (policy.maxCores !== undefined && mine.cores + head.cores > policy.maxCores) continue;
         if (policy.maxGroups !== undefined && mine.groups + 1 > policy.maxGroups) continue;

@@ -86,6 +86,18 @@ export const capacityConfigSchema = z
     tenants: z.record(tenantSchema, tenantPolicySchema).default({}),
     /** the policy of tenants not listed */
     defaultTenant: tenantPolicySchema.default({ weight: 1, defaultPriority: 3 }),
+    /**
+     * for regions no pool names: a pool is made on demand in the worker's subscription and default resource
+     * group, with these settings (ACI's documented limits unless set)
+     */
+    defaults: z
+      .object({
+        limits: limitsSchema,
+        monitorReadShare: z.number().min(0.05).max(1).default(0.5),
+        windowScale: z.number().positive().max(1).default(1),
+      })
+      .strict()
+      .default({ limits: { ...ACI_DEFAULT_LIMITS }, monitorReadShare: 0.5, windowScale: 1 }),
   })
   .strict()
   .superRefine((config, ctx) => {

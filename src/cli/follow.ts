@@ -60,6 +60,7 @@ function finalStatus(summary: JobSummary): JobStatus {
     total: summary.total,
     counts: {
       pending: 0,
+      queued: 0,
       running: 0,
       Succeeded: summary.succeeded,
       Failed: summary.failed,

@@ -24,6 +24,7 @@ import { jobWorkflowId, runWorkflowId } from '../shared/names';
 import { roundUsd } from '../shared/pricing';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
 import { jobStateOf, type JobState, type WorkflowStatusName } from '../shared/statuses';
+import { ledgerViewQuery, type LedgerView } from '../shared/capacity';
 import { jobDetails, jobSummary } from '../shared/summaries';
 import { batchJob } from '../workflows/batchJob';
 import type { containerRun } from '../workflows/containerRun';
@@ -171,6 +172,8 @@ export class JobClient {
    */
   async status(ref: JobRef, options: GetJobOptions = {}): Promise<JobStatus> {
     const status = await this.call(options, () => this.jobHandle(ref).query(jobStatusQuery));
+    status.counts.queued ??= 0; // jobs started before admission existed
+    await this.markQueued(ref, status, options);
     if (options.liveProgress === false) return status;
     const running = status.instances
       .filter((instance) => instance.phase === 'Running')
@@ -192,6 +195,36 @@ export class JobClient {
     const finished = status.total - status.counts.pending - status.counts.running;
     status.percent = Math.floor((finished * 100 + partial) / status.total);
     return status;
+  }
+
+  /**
+   * The job's runs waiting for capacity, from its pool's ledger (one query for all of them): their phase
+   * becomes Queued with their place and expected start, and they count as queued, not running.
+   */
+  private async markQueued(ref: JobRef, status: JobStatus, options: OperationOptions): Promise<void> {
+    if (!status.capacity) return;
+    const prefix = `${jobWorkflowId(ref.tenant, ref.jobId)}.`;
+    let view: LedgerView;
+    try {
+      view = await this.call(options, () =>
+        this.temporal.workflow
+          .getHandle(status.capacity!.ledgerId)
+          .query(ledgerViewQuery, { runIdPrefix: prefix }),
+      );
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw error;
+      return; // the ledger is restarting: the job's own view stands
+    }
+    const byIndex = new Map(status.instances.map((instance) => [instance.index, instance]));
+    for (const queued of view.queued) {
+      const instance = byIndex.get(Number(queued.runId.slice(prefix.length)));
+      if (!instance || instance.phase === 'Pending') continue;
+      instance.phase = 'Queued';
+      instance.queuePosition = queued.position;
+      instance.estimatedStartAt = new Date(queued.estimatedStartAt).toISOString();
+      status.counts.queued++;
+      status.counts.running--;
+    }
   }
 
   /** Waits for the job to end (following continue-as-new) and returns its summary. */

@@ -11,6 +11,9 @@ export function metricsSinks(metrics: ProjectMetrics): InjectedSinks<WorkflowMet
       runStarted: { fn: (_info, event) => metrics.runStarted(event) },
       runFinished: { fn: (_info, event) => metrics.runFinished(event) },
       groupDeleted: { fn: (_info, event) => metrics.groupDeleted(event) },
+      capacityGranted: { fn: (_info, event) => metrics.capacityGranted(event) },
+      capacityRefused: { fn: (_info, event) => metrics.capacityRefused(event) },
+      capacityStanding: { fn: (_info, event) => metrics.capacityStanding(event) },
     },
   };
 }

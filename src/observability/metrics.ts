@@ -3,8 +3,16 @@
  * runs by outcome, billed container-seconds and cost by tenant, and the time from a container's completion
  * report to its group's deletion. Recorded on the worker from the workflow interceptors' sink.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
-import type { GroupDeleted, JobFinished, RunFinished, TenantEvent } from '../shared/workflow-metrics';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type {
+  CapacityGranted,
+  CapacityRefused,
+  CapacityStanding,
+  GroupDeleted,
+  JobFinished,
+  RunFinished,
+  TenantEvent,
+} from '../shared/workflow-metrics';
 
 export class ProjectMetrics {
   readonly registry = new Registry();
@@ -53,6 +61,38 @@ export class ProjectMetrics {
     registers: [this.registry],
   });
 
+  private readonly leasesGranted = new Counter({
+    name: 'aci_batch_capacity_grants_total',
+    help: 'Leases granted by the admission ledgers',
+    labelNames: ['pool', 'tenant'],
+    registers: [this.registry],
+  });
+  private readonly queueWait = new Histogram({
+    name: 'aci_batch_capacity_wait_seconds',
+    help: 'How long runs waited for a lease',
+    labelNames: ['pool', 'tenant'],
+    buckets: [0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 10_800],
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({
+    name: 'aci_batch_capacity_refusals_total',
+    help: 'Creates ACI refused after a grant: throttled (429) or quota',
+    labelNames: ['pool', 'tenant', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly queued = new Gauge({
+    name: 'aci_batch_capacity_queued_runs',
+    help: 'Runs waiting for a lease, by account (subscription/region) and tenant',
+    labelNames: ['account', 'tenant'],
+    registers: [this.registry],
+  });
+  private readonly heldCores = new Gauge({
+    name: 'aci_batch_capacity_held_cores',
+    help: 'Cores held by leases, by account (subscription/region) and tenant',
+    labelNames: ['account', 'tenant'],
+    registers: [this.registry],
+  });
+
   jobStarted({ tenant }: TenantEvent): void {
     this.jobsStarted.inc({ tenant });
   }
@@ -73,5 +113,19 @@ export class ProjectMetrics {
 
   groupDeleted({ tenant, secondsSinceCompletion }: GroupDeleted): void {
     this.completionToDeletion.observe({ tenant }, secondsSinceCompletion);
+  }
+
+  capacityGranted({ pool, tenant, waitedMs }: CapacityGranted): void {
+    this.leasesGranted.inc({ pool, tenant });
+    this.queueWait.observe({ pool, tenant }, waitedMs / 1000);
+  }
+
+  capacityRefused({ pool, tenant, kind }: CapacityRefused): void {
+    this.refusals.inc({ pool, tenant, kind });
+  }
+
+  capacityStanding({ account, tenant, queued, heldCores }: CapacityStanding): void {
+    this.queued.set({ account, tenant }, queued);
+    this.heldCores.set({ account, tenant }, heldCores);
   }
 }

@@ -104,7 +104,10 @@ export const ledgerViewQuery = defineQuery<LedgerView, [{ runIdPrefix?: string; 
   'capacity.view',
 );
 
-/** The ledger of an account: one per subscription and region. */
-export function ledgerWorkflowId(accountKey: string): string {
-  return `aci-batch-capacity.${accountKey.replace('/', '.')}`;
+/**
+ * The ledger of an account (a subscription and region) for one deployment (its task queue: the ledger runs on
+ * that deployment's workers). Deployments sharing an account see each other through ACI's Usages API.
+ */
+export function ledgerWorkflowId(taskQueue: string, accountKey: string): string {
+  return `aci-batch-capacity.${taskQueue}.${accountKey.replace('/', '.')}`;
 }

@@ -114,6 +114,13 @@ export const jobSpecSchema = z
         { error: 'instances must be a count (e.g. 10) or a list of per-instance parameters' },
       )
       .default(1),
+    /** within its tenant, under admission: 1 (first) to 5 (last); default the tenant's (3 unless configured) */
+    priority: z
+      .number()
+      .int('priority must be a whole number from 1 (first) to 5 (last)')
+      .min(1, 'priority must be from 1 (first) to 5 (last)')
+      .max(5, 'priority must be from 1 (first) to 5 (last)')
+      .optional(),
     maxParallel: z
       .number()
       .int()

@@ -42,6 +42,8 @@ export const runProgressQuery = defineQuery<RunProgress>('progress');
 export const jobStatusQuery = defineQuery<JobStatus>('status');
 
 export type RunPhase =
+  /** waiting for capacity: the pool's admission ledger has not granted it a lease yet */
+  | 'Queued'
   | 'Creating'
   | 'Starting'
   | 'Running'
@@ -80,6 +82,9 @@ export interface RunResult {
   billedSeconds: number;
   costUsd: number;
   logTail: string;
+  /** under admission: the pool it ran in, and how long it waited for capacity */
+  pool?: string;
+  queuedSeconds?: number;
 }
 
 /** A run as the job summary lists it: without the log tail and the container's result (history size). */
@@ -92,10 +97,21 @@ export interface JobStatus {
   jobId: string;
   state: 'Running' | JobOutcome;
   total: number;
-  counts: Record<'pending' | 'running' | RunStatus, number>;
+  /** `queued`: running instances still waiting for capacity (the job client reads them from the ledger) */
+  counts: Record<'pending' | 'queued' | 'running' | RunStatus, number>;
   /** 0-100 over all instances */
   percent: number;
-  instances: Array<{ index: number; phase: RunPhase | 'Pending'; percent?: number; exitCode?: number }>;
+  instances: Array<{
+    index: number;
+    phase: RunPhase | 'Pending';
+    percent?: number;
+    exitCode?: number;
+    /** while Queued: its place in its pool's queue (1 = next) and when it is expected to start */
+    queuePosition?: number;
+    estimatedStartAt?: string;
+  }>;
+  /** under admission: the pool's ledger, where the job's queued runs wait */
+  capacity?: { ledgerId: string; pool: string };
 }
 
 export interface JobSummary {

@@ -26,6 +26,27 @@ export interface GroupDeleted extends TenantEvent {
   secondsSinceCompletion: number;
 }
 
+/** A lease granted by an admission ledger (`pool`: the pool's name). */
+export interface CapacityGranted extends TenantEvent {
+  pool: string;
+  /** how long the run waited in the queue */
+  waitedMs: number;
+}
+
+export interface CapacityRefused extends TenantEvent {
+  pool: string;
+  /** throttled (429) or quota (ContainerGroupQuotaReached) */
+  kind: string;
+}
+
+/** A ledger's queue and holdings of one tenant, now. */
+export interface CapacityStanding extends TenantEvent {
+  /** subscription/region */
+  account: string;
+  queued: number;
+  heldCores: number;
+}
+
 export interface WorkflowMetricsSinks extends Sinks {
   aciBatchMetrics: {
     jobStarted(event: TenantEvent): void;
@@ -33,5 +54,8 @@ export interface WorkflowMetricsSinks extends Sinks {
     runStarted(event: TenantEvent): void;
     runFinished(event: RunFinished): void;
     groupDeleted(event: GroupDeleted): void;
+    capacityGranted(event: CapacityGranted): void;
+    capacityRefused(event: CapacityRefused): void;
+    capacityStanding(event: CapacityStanding): void;
   };
 }

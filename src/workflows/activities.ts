@@ -3,7 +3,7 @@
  * Failures the activities classify as permanent (AciFailureType) are never retried.
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { AciActivities } from '../activities/types';
+import type { AciActivities, CapacityActivities } from '../activities/types';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 
 const NON_RETRYABLE_TYPES = Object.values(AciFailureType).filter(
@@ -29,6 +29,32 @@ export const { createContainerGroup } = proxyActivities<AciActivities>(
     retry: { initialInterval: '15 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   }),
 );
+
+/**
+ * Create under admission: the ledger paces creates and owns the retry after a 429 or a quota error (it pauses
+ * the account or corrects its books, and grants again), so the activity does not retry those itself.
+ */
+export const { createContainerGroup: createAdmittedContainerGroup } = proxyActivities<AciActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  scheduleToCloseTimeout: '12 hours',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: '15 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, AciFailureType.throttled, AciFailureType.quotaExceeded],
+  },
+});
+
+/** The admission activities: short reads and one start of a ledger; retried until they work. */
+export const { resolveCapacity, ensureCapacityLedger, loadCapacityAccount, findAbandonedLeases } =
+  proxyActivities<CapacityActivities>(
+    options({
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+    }),
+  );
 
 /** Restart and delete are ARM long-running operations (deletes take 30-90 s); both heartbeat while polled. */
 export const { restartContainerGroup, deleteContainerGroup } = proxyActivities<AciActivities>(

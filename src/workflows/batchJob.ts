@@ -16,6 +16,7 @@
  */
 import {
   allHandlersFinished,
+  patched,
   CancellationScope,
   ChildWorkflowCancellationType,
   condition,
@@ -32,11 +33,15 @@ import { jobStatusQuery, type JobStatus, type JobSummary } from '../shared/messa
 import { runWorkflowId } from '../shared/names';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
 import { runSummary } from '../shared/summaries';
+import { resolveCapacity } from './activities';
 import { containerRun } from './containerRun';
 import { runWindow } from './fan-out';
 import type { BatchJobInput } from './inputs';
 import { validateJobSpec } from './job-input';
 import { JobTracker } from './job-tracker';
+
+/** Jobs started before admission existed replay without asking for capacity. */
+const ADMISSION_PATCH = 'capacity-admission';
 
 export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
   const spec = validateJobSpec(input.spec);
@@ -51,13 +56,25 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
     { key: JOB_ID, value: spec.jobId },
   ];
   if (!input.carried) upsertSearchAttributes([...identity, { key: JOB_STATUS, value: state }]);
+  // where the runs get capacity: asked once per job (jobs started before admission existed go without)
+  const capacity =
+    input.carried?.capacity ??
+    (patched(ADMISSION_PATCH)
+      ? ((await resolveCapacity({
+          tenant: spec.tenant,
+          region: spec.region,
+          resourceGroup: spec.resourceGroup,
+          priority: spec.priority,
+        })) ?? undefined)
+      : undefined);
+  tracker.capacity = capacity;
 
   async function runInstance(index: number): Promise<void> {
     tracker.recordStart(index);
     try {
       const result = await executeChild(containerRun, {
         workflowId: runWorkflowId(spec.tenant, spec.jobId, index),
-        args: [{ spec: specForInstance(spec, index), instanceIndex: index, settings }],
+        args: [{ spec: specForInstance(spec, index), instanceIndex: index, settings, capacity }],
         // if the job ends without cancelling them (terminated, timed out), the server cancels the runs
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         // a cancelled job waits until each run has removed its group
@@ -65,6 +82,15 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
         typedSearchAttributes: identity,
         // how the run reads in the Web UI (metadata only: replay does not compare it)
         staticSummary: runSummary(spec, spec.jobId, index),
+        // worker slots shared between tenants by their weights, and the job's priority first (Temporal's own
+        // task-queue fairness; the ledger shares ACI capacity)
+        ...(capacity && {
+          priority: {
+            priorityKey: capacity.priority,
+            fairnessKey: spec.tenant,
+            fairnessWeight: capacity.weight,
+          },
+        }),
       });
       tracker.recordResult(result);
     } catch (error) {

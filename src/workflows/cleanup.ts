@@ -4,6 +4,7 @@
  */
 import { isCancellation, log } from '@temporalio/workflow';
 import type { ContainerGroupRef } from '../shared/container-groups';
+import type { Admission } from './admission';
 import { deleteContainerGroup, getContainerLogs, stopContainerGroup } from './activities';
 import { capLogTail } from './history-limits';
 
@@ -15,11 +16,14 @@ export interface Removal {
 
 export async function removeGroup(
   group: ContainerGroupRef,
-  options: { keep: boolean; logTailLines: number },
+  options: { keep: boolean; logTailLines: number; admission?: Admission },
 ): Promise<Removal> {
   const logTail = await readLogTail(group, options.logTailLines);
+  // a kept group keeps its lease until it is deleted (by the janitor; the ledger then takes the lease back)
   if (options.keep && (await stopGroup(group))) return { logTail, kept: true };
+  await options.admission?.beforeDelete();
   await deleteContainerGroup(group);
+  await options.admission?.released();
   return { logTail, kept: false };
 }
 

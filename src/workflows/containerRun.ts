@@ -26,11 +26,13 @@ import type { RunResult } from '../shared/messages';
 import { containerGroupName } from '../shared/names';
 import { containerCostUsd, DEFAULT_ACI_PRICES } from '../shared/pricing';
 import {
+  createAdmittedContainerGroup,
   createContainerGroup,
   getContainerGroupState,
   restartContainerGroup,
   startContainerWork,
 } from './activities';
+import { Admission } from './admission';
 import { awaitAttemptOutcome, type AttemptOutcome } from './attempt-wait';
 import { removeGroup } from './cleanup';
 import { describeFailure } from './failures';
@@ -44,32 +46,65 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
   const { workflowId: runId, firstExecutionRunId: firstRunId } = workflowInfo();
   const run = new RunState(containerGroupName(spec.tenant, spec.jobId, input.instanceIndex), resumed);
   run.listen();
+  const placement = input.capacity;
+  // under admission the pool's ledger decides when the group may be created (and deleted)
+  const admission =
+    placement &&
+    new Admission(
+      placement,
+      {
+        runId,
+        tenant: spec.tenant,
+        jobId: spec.jobId,
+        priority: placement.priority,
+        cores: spec.cpu,
+        pool: placement.pool,
+        groupName: run.groupName,
+        resourceGroup: spec.resourceGroup ?? placement.resourceGroup,
+      },
+      resumed?.admission,
+    );
+  admission?.listen();
 
   const startedAtMs = resumed?.startedAtMs ?? Date.now();
   let billedFromMs = resumed?.billedFromMs;
   // '' lets the worker use its default resource group; create answers with the one it used
   let group: ContainerGroupRef = {
-    resourceGroup: resumed?.resourceGroup ?? spec.resourceGroup ?? '',
+    resourceGroup: resumed?.resourceGroup ?? spec.resourceGroup ?? placement?.resourceGroup ?? '',
     name: run.groupName,
   };
   let deadlineMs = resumed?.deadlineMs ?? 0;
 
-  /** Creates the group; a failure ends the run (restarting cannot fix an image or a spec ARM refuses). */
+  /**
+   * Creates the group (under admission, once the ledger grants a lease); a failure ends the run (restarting
+   * cannot fix an image or a spec ARM refuses), except ACI's 429 and quota answers under admission: the run
+   * gives the lease back and waits for capacity again.
+   */
   async function create(): Promise<{ ip?: string } | Verdict> {
-    billedFromMs = Date.now();
-    try {
-      const created = await createContainerGroup({
-        ...group,
-        spec,
-        run: { workflowId: runId, firstRunId, jobId: spec.jobId, instanceIndex: input.instanceIndex },
-        reporting: reportChannelOf(input.settings, billedFromMs + runTokenLifetimeMs(spec)),
-      });
-      group = { resourceGroup: created.resourceGroup, name: created.name };
-      return { ip: created.ip };
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      billedFromMs = undefined;
-      return { status: 'Failed', message: `could not create the container group: ${describeFailure(error)}` };
+    for (;;) {
+      if (admission) {
+        await admission.acquire(run);
+        run.phase = 'Creating';
+      }
+      billedFromMs = Date.now();
+      try {
+        const created = await (admission ? createAdmittedContainerGroup : createContainerGroup)({
+          ...group,
+          spec,
+          run: { workflowId: runId, firstRunId, jobId: spec.jobId, instanceIndex: input.instanceIndex },
+          reporting: reportChannelOf(input.settings, billedFromMs + runTokenLifetimeMs(spec)),
+        });
+        group = { resourceGroup: created.resourceGroup, name: created.name };
+        return { ip: created.ip };
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        billedFromMs = undefined;
+        if (admission && (await admission.refused(error))) continue;
+        return {
+          status: 'Failed',
+          message: `could not create the container group: ${describeFailure(error)}`,
+        };
+      }
     }
   }
 
@@ -113,7 +148,9 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     return awaitAttemptOutcome(run, deadlineMs, () =>
       watchGroup({
         group,
-        intervalMs: durationMs(spec.monitorInterval),
+        intervalMs: admission
+          ? admission.monitorIntervalMs(durationMs(spec.monitorInterval))
+          : durationMs(spec.monitorInterval),
         progressUrl,
         onProgress: (progress) => run.noteProgress(progress),
       }),
@@ -141,7 +178,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
   async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
     run.phase = 'CleaningUp';
     const removal = await CancellationScope.nonCancellable(() =>
-      removeGroup(group, { keep: keepGroup, logTailLines: spec.logTailLines }),
+      removeGroup(group, { keep: keepGroup, logTailLines: spec.logTailLines, admission }),
     );
     run.phase = verdict.status;
     const finishedAtMs = Date.now();
@@ -158,6 +195,10 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       billedSeconds,
       costUsd: containerCostUsd(billedSeconds, spec, input.settings.prices ?? DEFAULT_ACI_PRICES),
       logTail: removal.logTail,
+      ...(admission && {
+        pool: admission.placement.pool,
+        queuedSeconds: Math.round(admission.waitedMs / 1000),
+      }),
     };
   }
 
@@ -172,6 +213,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         billedFromMs: billedFromMs!, // set: only a created group is waited on
         deadlineMs,
         resourceGroup: group.resourceGroup,
+        admission: admission?.snapshot(),
       },
     });
   }
@@ -195,16 +237,24 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     }
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
-    await removeAfterAbort(group, spec.logTailLines);
+    await removeAfterAbort(group, spec.logTailLines, admission);
     run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
     throw error;
   }
 }
 
 /** Cancelled (or broken by an unexpected failure): the group goes, whatever the policies say. */
-async function removeAfterAbort(group: ContainerGroupRef, logTailLines: number): Promise<void> {
+async function removeAfterAbort(
+  group: ContainerGroupRef,
+  logTailLines: number,
+  admission: Admission | undefined,
+): Promise<void> {
+  // a run that never got a lease never made a group
+  if (admission && !admission.holdsLease) return;
   try {
-    await CancellationScope.nonCancellable(() => removeGroup(group, { keep: false, logTailLines }));
+    await CancellationScope.nonCancellable(() =>
+      removeGroup(group, { keep: false, logTailLines, admission }),
+    );
   } catch (cleanupError) {
     log.error('Could not remove the container group', { groupName: group.name, error: String(cleanupError) });
   }

@@ -2,3 +2,4 @@
 export { batchJob } from './batchJob';
 export { containerRun } from './containerRun';
 export { janitor } from './janitor';
+export { capacityLedger } from './capacityLedger';

@@ -4,6 +4,8 @@
 import type { InstanceSpec, SubmittedJobSpec } from '../shared/job-spec';
 import type { JobSettings } from '../shared/job-settings';
 import type { RunSummary } from '../shared/messages';
+import type { CapacityPlacement } from '../shared/capacity';
+import type { AdmissionSnapshot } from './admission';
 import type { RunSnapshot } from './run-state';
 
 export type { JobSettings };
@@ -22,12 +24,16 @@ export interface CarriedJobState {
   /** instances below this index have finished */
   nextIndex: number;
   runs: RunSummary[];
+  /** where the runs get capacity, as resolved when the job started */
+  capacity?: CapacityPlacement;
 }
 
 export interface ContainerRunInput {
   /** this instance's spec, resolved by the job (specForInstance) */
   spec: InstanceSpec;
   instanceIndex: number;
+  /** where the run gets capacity (its pool's ledger); absent: it creates at once, as without admission */
+  capacity?: CapacityPlacement;
   settings: JobSettings;
   /** set by continue-as-new: the run is past create and start, waiting for its outcome */
   resumed?: ResumedRun;
@@ -41,4 +47,6 @@ export interface ResumedRun extends RunSnapshot {
   deadlineMs: number;
   /** the resolved resource group (the worker may have filled in its default) */
   resourceGroup: string;
+  /** the run's lease, under admission */
+  admission?: AdmissionSnapshot;
 }

@@ -10,6 +10,7 @@ import { containerGroupName } from '../shared/names';
 import { containerCostUsd, DEFAULT_ACI_PRICES, roundUsd, type AciPrices } from '../shared/pricing';
 import { jobOutcomeOf } from '../shared/statuses';
 import { describeFailure } from './failures';
+import type { CapacityPlacement } from '../shared/capacity';
 import type { CarriedJobState } from './inputs';
 import type { SubmittedJobSpec } from '../shared/job-spec';
 
@@ -69,13 +70,17 @@ export class JobTracker {
     }
   }
 
+  /** where the runs get capacity (status readers find the queue there) */
+  capacity: CapacityPlacement | undefined;
+
   carry(nextIndex: number): CarriedJobState {
-    return { startedAtMs: this.startedAtMs, nextIndex, runs: this.runs() };
+    return { startedAtMs: this.startedAtMs, nextIndex, runs: this.runs(), capacity: this.capacity };
   }
 
   status(state: JobStatus['state']): JobStatus {
     const counts: JobStatus['counts'] = {
       pending: 0,
+      queued: 0,
       running: 0,
       Succeeded: 0,
       Failed: 0,
@@ -105,6 +110,7 @@ export class JobTracker {
       counts,
       percent,
       instances,
+      ...(this.capacity && { capacity: { ledgerId: this.capacity.ledgerId, pool: this.capacity.pool } }),
     };
   }
 

@@ -12,11 +12,12 @@
  * Prints WORKER_READY_LINE on stdout once it polls; SIGTERM shuts it down gracefully; it exits when the test
  * process that started it (through an IPC channel) is gone.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { loadCapacityConfig } from '../../src/capacity/load';
 import { createAciClientFromConfig, loadAzureConfig } from '../../src/azure/client';
 import { RunTokens } from '../../src/security/run-tokens';
-import { createWorker, loadWorkerConfig } from '../../src/worker';
+import { createWorker, createWorkerActivities, loadWorkerConfig } from '../../src/worker';
 import { QUIET_RUNTIME_OPTIONS } from '../helpers/quiet-runtime';
 
 export const WORKER_READY_LINE = 'chaos worker ready';
@@ -30,12 +31,17 @@ async function main(): Promise<void> {
   // the tests' quiet runtime, and the graceful shutdown on SIGTERM that the scenarios use
   Runtime.install({ ...QUIET_RUNTIME_OPTIONS, shutdownSignals: ['SIGTERM'] });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = Connection.lazy({ address: config.temporal.address });
   try {
-    const activities = createActivities({
+    const activities = createWorkerActivities({
       aci: createAciClientFromConfig(azure),
       defaultResourceGroup: azure.defaultResourceGroup,
       pollIntervalMs: azure.pollIntervalMs,
       runTokens: config.callbackSecret ? new RunTokens(config.callbackSecret) : undefined,
+      client: new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+      capacity: loadCapacityConfig(),
+      subscriptionId: azure.subscriptionId,
+      taskQueue: config.temporal.taskQueue,
     });
     const worker = await createWorker({
       connection,
@@ -49,7 +55,7 @@ async function main(): Promise<void> {
     console.log(WORKER_READY_LINE);
     await running;
   } finally {
-    await connection.close();
+    await Promise.all([connection.close(), clientConnection.close()]);
   }
 }
 

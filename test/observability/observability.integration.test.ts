@@ -15,7 +15,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../src/activities';
+import { capacityConfigSchema } from '../../src/capacity/config';
 import { buildApiServer } from '../../src/api/server';
 import { JobClient } from '../../src/client';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
@@ -32,7 +32,7 @@ import { bundleWorkflows } from '../../src/observability/workflow-bundle';
 import { ApiKeys } from '../../src/security/api-keys';
 import { runTokenOf } from '../helpers/jobs';
 import { jobWorkflowId, runWorkflowId } from '../../src/shared/names';
-import { createWorker } from '../../src/worker';
+import { createWorker, createWorkerActivities } from '../../src/worker';
 import type { batchJob } from '../../src/workflows';
 import { freePort } from '../helpers/ports';
 import { waitFor } from '../helpers/wait';
@@ -89,7 +89,15 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace: DEFAULT_NAMESPACE,
     taskQueue,
-    activities: createActivities({ aci, defaultResourceGroup: 'observability', pollIntervalMs: 50 }),
+    activities: createWorkerActivities({
+      aci,
+      defaultResourceGroup: 'observability',
+      pollIntervalMs: 50,
+      client,
+      capacity: capacityConfigSchema.parse({}),
+      subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+      taskQueue,
+    }),
     workflowBundle: { codePath: bundlePath },
     metrics: observability.metrics,
     tracing,

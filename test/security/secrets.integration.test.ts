@@ -14,7 +14,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../src/activities';
+import { capacityConfigSchema } from '../../src/capacity/config';
 import { buildApiServer } from '../../src/api/server';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../../src/azure/client';
 import { JobClient } from '../../src/client';
@@ -26,7 +26,7 @@ import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../src/security/paylo
 import { RunTokens } from '../../src/security/run-tokens';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import { runWorkflowId } from '../../src/shared/names';
-import { createWorker } from '../../src/worker';
+import { createWorker, createWorkerActivities } from '../../src/worker';
 import { submitSpec } from '../helpers/jobs';
 import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -244,11 +244,15 @@ describe('when ARM echoes the request in an error', () => {
       connection,
       namespace: DEFAULT_NAMESPACE,
       taskQueue,
-      activities: createActivities({
+      activities: createWorkerActivities({
         aci,
         defaultResourceGroup: 'aci-batch-local',
         pollIntervalMs: 100,
         runTokens: new RunTokens(callbackSecret),
+        client: stack.client,
+        capacity: capacityConfigSchema.parse({}),
+        subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+        taskQueue,
       }),
       dataConverter: dataConverterOf(encryption),
       workflowBundle: workflowBundle(),

@@ -5,7 +5,7 @@
  * groups alive now, the most alive at once, restarts, start calls.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { AciActivities } from '../../src/activities/types';
+import type { AciActivities, CapacityActivities } from '../../src/activities/types';
 import type {
   ContainerGroupRef,
   ContainerEndpointInput,
@@ -52,6 +52,8 @@ interface FakeGroup {
 }
 
 export interface FakeAciOptions {
+  /** admission's activities (default: admission off) */
+  capacity?: Partial<CapacityActivities>;
   script: Script;
   /** delivers a container's report to its run (a completion signal) */
   report: Reporter;
@@ -78,8 +80,20 @@ export class FakeAci {
       .map((group) => group.ref.name);
   }
 
-  activities(): AciActivities {
+  /**
+   * The ACI activities, and admission's: off unless the test hands in its own (`capacity`), as a worker whose
+   * deployment turned admission off.
+   */
+  activities(): AciActivities & CapacityActivities {
+    const noLedger = async () => {
+      throw new Error('admission is off in this fake: there is no ledger');
+    };
     return {
+      resolveCapacity: async () => null,
+      loadCapacityAccount: noLedger,
+      findAbandonedLeases: noLedger,
+      ensureCapacityLedger: noLedger,
+      ...this.options.capacity,
       createContainerGroup: async (input) => {
         this.createInputs.push(input);
         if (this.options.createFailure) {
