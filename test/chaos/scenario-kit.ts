@@ -33,7 +33,7 @@ export interface ChaosStackOptions {
   callbackSecret?: string;
 }
 
-/** Emulator, worker and API in this process (src/dev/local-stack.ts); containers report by HTTP callback. */
+/** Emulator, worker and API in this process (dev/local-stack.ts); containers report by HTTP callback. */
 export function startChaosStack(options: ChaosStackOptions): Promise<LocalStack> {
   return startLocalStack({
     temporalAddress: options.temporalAddress ?? inject('temporalDevAddress'),
