@@ -13,6 +13,7 @@ import {
   type PoolConfig,
 } from '../capacity/config';
 import { ledgerWorkflowId, type QuotaReading } from '../shared/capacity';
+import { durationMs } from '../shared/duration';
 import { capacityLedger } from '../workflows/capacityLedger';
 import { ignoreNotFound, signal, withFailures } from './arm-calls';
 import type { CapacityActivities } from './types';
@@ -93,6 +94,7 @@ export function createCapacityActivities(deps: CapacityActivityDeps): CapacityAc
         tenants: deps.capacity.tenants,
         defaultTenant: deps.capacity.defaultTenant,
         usages: pool.subscriptionId === deps.subscriptionId ? await readUsages(deps.aci, pool.region) : [],
+        refreshMs: durationMs(deps.capacity.ledgerRefresh),
       };
     },
 

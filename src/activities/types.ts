@@ -87,6 +87,8 @@ export interface CapacityAccountDescription {
   defaultTenant: TenantPolicy;
   /** ACI's Usages API (cores and groups used in the subscription and region, by anyone); empty when unread */
   usages: QuotaReading[];
+  /** how often the ledger reads the usage again and checks quiet leases */
+  refreshMs: number;
 }
 
 export interface CapacityActivities {

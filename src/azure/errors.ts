@@ -57,6 +57,15 @@ interface Classification {
 }
 
 /** Turns anything an Azure SDK call threw into a typed ApplicationFailure. */
+/** The first detail of every failure the activities raise: what ARM said, and how long it asked to wait. */
+export interface AciFailureDetails {
+  statusCode?: number;
+  code?: string;
+  operation: string;
+  group?: ContainerGroupRef;
+  retryAfterMs?: number;
+}
+
 export function toAciFailure(error: unknown, context: FailureContext): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   const info = describeArmError(error);
@@ -77,8 +86,15 @@ export function toAciFailure(error: unknown, context: FailureContext): Applicati
     type,
     nonRetryable: !RETRYABLE_FAILURE_TYPES.includes(type),
     nextRetryDelay: nextRetryDelayMs,
+    // workflows see details, not nextRetryDelay (the SDK does not decode it): the ledger's pause reads it here
     details: [
-      { statusCode: info.statusCode, code: info.code, operation: context.operation, group: context.group },
+      {
+        statusCode: info.statusCode,
+        code: info.code,
+        operation: context.operation,
+        group: context.group,
+        ...(nextRetryDelayMs !== undefined && { retryAfterMs: nextRetryDelayMs }),
+      } satisfies AciFailureDetails,
     ],
   });
 }

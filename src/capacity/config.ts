@@ -5,7 +5,7 @@
  * by one admission ledger. Pure: the ledger workflow reads the parsed form.
  */
 import { z } from 'zod';
-import { dnsLabel, resourceGroupName, tenantSchema } from '../shared/validation';
+import { dnsLabel, durationBetween, resourceGroupName, tenantSchema } from '../shared/validation';
 
 /** ACI's documented defaults per subscription and region (the Usages API corrects cores and groups). */
 export const ACI_DEFAULT_LIMITS = {
@@ -82,6 +82,8 @@ export const capacityConfigSchema = z
   .object({
     /** false: runs create as soon as their job admits them, retrying above quota on their own (the old way) */
     admission: z.boolean().default(true),
+    /** how often each ledger reads ACI's usage again and takes back leases of runs that are gone */
+    ledgerRefresh: durationBetween('1s', '1h', 'ledgerRefresh').default('2m'),
     pools: z.array(poolSchema).default([]),
     tenants: z.record(tenantSchema, tenantPolicySchema).default({}),
     /** the policy of tenants not listed */

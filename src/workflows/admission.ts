@@ -28,7 +28,6 @@ import {
   type Refusal,
 } from '../shared/capacity';
 import { quotaReadingOf } from '../capacity/quota-message';
-import { durationMs } from '../shared/duration';
 import { AciFailureType } from '../shared/failures';
 import { ensureCapacityLedger } from './activities';
 import type { RunState } from './run-state';
@@ -49,6 +48,8 @@ export type RunAsk = Omit<LeaseRequest, 'enqueuedAt'>;
 
 export class Admission {
   private lease: LeaseGrant | undefined;
+  /** how long the run waited for its (last) lease */
+  private waited = 0;
   private deleteGranted = false;
   private enqueuedAt: number | undefined;
 
@@ -62,7 +63,10 @@ export class Admission {
   }
 
   listen(): void {
-    setHandler(leaseGrantedSignal, (grant) => void (this.lease = grant));
+    setHandler(leaseGrantedSignal, (grant) => {
+      this.lease = grant;
+      this.waited = grant.waitedMs;
+    });
     setHandler(deleteGrantedSignal, () => void (this.deleteGranted = true));
   }
 
@@ -72,7 +76,7 @@ export class Admission {
   }
 
   get waitedMs(): number {
-    return this.lease?.waitedMs ?? 0;
+    return this.waited;
   }
 
   /** Asks for a lease and waits for it (phase Queued); a cancelled wait withdraws the request. */
@@ -148,7 +152,8 @@ function refusalOf(error: unknown): Refusal | undefined {
   const failure = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
   if (!(failure instanceof ApplicationFailure)) return undefined;
   if (failure.type === AciFailureType.throttled) {
-    const retryAfterMs = failure.nextRetryDelay == null ? undefined : durationMs(failure.nextRetryDelay);
+    // the SDK hands workflows the failure's details, not its nextRetryDelay
+    const retryAfterMs = (failure.details?.[0] as { retryAfterMs?: number } | undefined)?.retryAfterMs;
     return { kind: 'throttled', retryAfterMs: retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS };
   }
   if (failure.type === AciFailureType.quotaExceeded) {

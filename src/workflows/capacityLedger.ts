@@ -40,10 +40,8 @@ export interface CapacityLedgerInput {
   carried?: AccountSnapshot;
 }
 
-/** How often the real quotas and usage are read, and quiet leases checked. */
-export const LEDGER_REFRESH_MS = 2 * 60_000;
-/** A lease younger than this is not checked: its run is creating or just began. */
-const QUIET_LEASE_MS = 60_000;
+/** A lease younger than this many refresh intervals is not checked: its run is creating or just began. */
+const QUIET_LEASE_REFRESHES = 1;
 
 const { aciBatchMetrics } = proxySinks<WorkflowMetricsSinks>();
 
@@ -122,12 +120,13 @@ export async function capacityLedger(input: CapacityLedgerInput): Promise<never>
     };
   });
 
-  let refreshAt = Date.now() + LEDGER_REFRESH_MS;
+  const refreshMs = described.refreshMs;
+  let refreshAt = Date.now() + refreshMs;
   for (;;) {
     const now = Date.now();
     if (now >= refreshAt) {
-      await refresh(account, accountKey);
-      refreshAt = Date.now() + LEDGER_REFRESH_MS;
+      await refresh(account, accountKey, refreshMs * QUIET_LEASE_REFRESHES);
+      refreshAt = Date.now() + refreshMs;
     }
     const allocation = account.allocate(Date.now());
     for (const lease of allocation.grants) {
@@ -155,7 +154,7 @@ export async function capacityLedger(input: CapacityLedgerInput): Promise<never>
 }
 
 /** The real quotas and usage, and the leases whose run is gone with its group. */
-async function refresh(account: CapacityAccount, accountKey: string): Promise<void> {
+async function refresh(account: CapacityAccount, accountKey: string, quietMs: number): Promise<void> {
   try {
     const { usages } = await loadCapacityAccount({ accountKey });
     for (const reading of usages) account.recordQuota(reading);
@@ -164,7 +163,7 @@ async function refresh(account: CapacityAccount, accountKey: string): Promise<vo
       error: String(error),
     });
   }
-  const quiet = account.leasesHeld().filter((lease) => lease.grantedAt < Date.now() - QUIET_LEASE_MS);
+  const quiet = account.leasesHeld().filter((lease) => lease.grantedAt < Date.now() - quietMs);
   if (quiet.length === 0) return;
   try {
     const abandoned = await findAbandonedLeases({

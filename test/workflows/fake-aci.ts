@@ -57,8 +57,9 @@ export interface FakeAciOptions {
   script: Script;
   /** delivers a container's report to its run (a completion signal) */
   report: Reporter;
-  /** create fails with this non-retryable failure type */
-  createFailure?: string;
+  /** create fails with this non-retryable failure type, or with what this returns for the nth create (from 1) */
+  createFailure?:
+    string | ((call: number, input: CreateContainerGroupInput) => ApplicationFailure | undefined);
   /** what the progress endpoint answers */
   progressPercent?: number;
   logLines?: (group: ContainerGroupRef) => string;
@@ -96,9 +97,12 @@ export class FakeAci {
       ...this.options.capacity,
       createContainerGroup: async (input) => {
         this.createInputs.push(input);
-        if (this.options.createFailure) {
-          throw ApplicationFailure.nonRetryable('the image cannot be pulled', this.options.createFailure);
+        const { createFailure } = this.options;
+        if (typeof createFailure === 'string') {
+          throw ApplicationFailure.nonRetryable('the image cannot be pulled', createFailure);
         }
+        const failure = createFailure?.(this.createInputs.length, input);
+        if (failure) throw failure;
         const ref = { resourceGroup: input.resourceGroup || 'default-rg', name: input.name };
         let group = this.groups.get(ref.name);
         if (!group) {

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { indexedValueType } from '../../dev/temporal-server';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { ProjectMetrics } from '../../src/observability/metrics';
+import { metricsSinks } from '../../src/observability/metrics-sinks';
 import { completionSignal, type CompletionReport } from '../../src/shared/messages';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { connectToTimeSkippingServer, workflowBundle } from '../helpers/temporal';
@@ -58,6 +60,8 @@ export async function withWorker<T>(
     taskQueue,
     workflowBundle: workflowBundle(),
     activities: aci.activities(),
+    // the ledger reports its metrics through the same sink as production workers
+    sinks: metricsSinks(new ProjectMetrics()),
   });
   return worker.runUntil(body(taskQueue));
 }
