@@ -2,7 +2,7 @@
  * `npm run emulator`: the local ACI emulator as a standalone process on ACI_EMULATOR_PORT (default: a free
  * port). Writes its CA to ACI_EMULATOR_CA_FILE (default .data/emulator/ca.pem) and prints the settings a
  * client needs. Ctrl-C / SIGTERM stops it and kills every container process it started.
- * Other settings: ACI_EMULATOR_IMAGES, ACI_EMULATOR_FAULTS, ACI_EMULATOR_LATENCY (see src/emulator/index.ts).
+ * Other settings: ACI_EMULATOR_IMAGES, ACI_EMULATOR_FAULTS, ACI_EMULATOR_LATENCY (see dev/emulator/index.ts).
  */
 import { join, resolve } from 'node:path';
 import { startEmulator } from '../dev/emulator';

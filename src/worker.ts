@@ -10,7 +10,7 @@
  *   OTEL_*, APPLICATIONINSIGHTS_CONNECTION_STRING, ACI_BATCH_METRICS_*, ACI_BATCH_TEMPORAL_METRICS_ADDRESS,
  *   ACI_BATCH_LOG_LEVEL                                             tracing, metrics, logs (src/observability/config.ts)
  *
- * Prices are not worker settings: they travel in each job's input (see loadJobSettings in src/client.ts), so
+ * Prices are not worker settings: they travel in each job's input (see loadJobSettings in src/client/job-settings.ts), so
  * a job's cost never depends on which worker ran or replays it.
  */
 import { Client, Connection } from '@temporalio/client';

@@ -6,7 +6,7 @@
  *   ACI_BATCH_API_KEYS                                  tenant API keys, "acme=key1,acme=key2,globex=key3"
  *   ACI_BATCH_CALLBACK_SECRET                           checks the per-run callback tokens (shared with the worker)
  *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE    see src/config.ts
- *   ACI_BATCH_CALLBACK_BASE_URL, ACI_BATCH_CONTAINER_TEMPORAL_*, ACI_PRICE_*   job settings (src/client.ts)
+ *   ACI_BATCH_CALLBACK_BASE_URL, ACI_BATCH_CONTAINER_TEMPORAL_*, ACI_PRICE_*   job settings (src/client/job-settings.ts)
  *   ACI_BATCH_PAYLOAD_KEYS, ACI_BATCH_CODEC_*           payload encryption, codec endpoint (src/security/data-converter.ts)
  *   ACI_BATCH_LOG_LEVEL, OTEL_*, APPLICATIONINSIGHTS_CONNECTION_STRING   logs and traces (src/observability/config.ts)
  *

@@ -12,8 +12,9 @@ export const intervalOption = () =>
   new Option('--interval <seconds>', 'seconds between progress reads').default(1).argParser(positiveNumber);
 
 export function tenantOf(command: Command): TenantOption {
+  // an empty value (ACI_BATCH_TENANT=) counts as unset, as with every other setting
   return {
-    value: command.opts<{ tenant?: string }>().tenant,
+    value: command.opts<{ tenant?: string }>().tenant || undefined,
     explicit: command.getOptionValueSource('tenant') === 'cli',
   };
 }

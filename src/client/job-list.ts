@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 // the only deep import of SDK internals in the project: see the comment above
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
+import { jobStateOf, type WorkflowStatusName } from '../shared/statuses';
 
 export interface ListJobsOptions {
   tenant: string;
@@ -39,6 +40,8 @@ export interface JobPage {
 export async function listJobPage(client: Client, options: ListJobsOptions): Promise<JobPage> {
   const clauses = [`WorkflowType = "batchJob"`, `${TENANT.name} = ${quote(options.tenant)}`];
   if (options.status) clauses.push(`${JOB_STATUS.name} = ${quote(options.status)}`);
+  // a terminated job keeps the status it last set (Running): only open workflows run
+  if (options.status === 'Running') clauses.push(`ExecutionStatus = "Running"`);
   if (options.startedAfter) clauses.push(`StartTime >= ${quote(options.startedAfter.toISOString())}`);
   if (options.startedBefore) clauses.push(`StartTime < ${quote(options.startedBefore.toISOString())}`);
   const response = await client.workflowService.listWorkflowExecutions({
@@ -59,7 +62,7 @@ export async function listJobPage(client: Client, options: ListJobsOptions): Pro
         tenant: info.typedSearchAttributes.get(TENANT) ?? options.tenant,
         jobId: info.typedSearchAttributes.get(JOB_ID) ?? info.workflowId,
         workflowId: info.workflowId,
-        status: info.typedSearchAttributes.get(JOB_STATUS) ?? info.status.name,
+        status: statusOf(info.status.name, info.typedSearchAttributes.get(JOB_STATUS)),
         startedAt: info.startTime.toISOString(),
         closedAt: info.closeTime?.toISOString(),
         memo: info.memo,
@@ -70,6 +73,15 @@ export async function listJobPage(client: Client, options: ListJobsOptions): Pro
     ? Buffer.from(response.nextPageToken).toString('base64url')
     : undefined;
   return { jobs, nextPageToken: token };
+}
+
+/**
+ * The job's own status word, except for a workflow that closed without setting one (terminated, timed out): its
+ * last word was Running, the truth is how it closed.
+ */
+function statusOf(workflowStatus: WorkflowStatusName, jobStatus: string | undefined): string {
+  if (jobStatus && !(jobStatus === 'Running' && workflowStatus !== 'RUNNING')) return jobStatus;
+  return jobStateOf(workflowStatus);
 }
 
 /** A string literal of Temporal's list-filter language. */
