@@ -3,15 +3,16 @@
  * reachable, and makes sure the project's namespace and search attributes exist on whichever server is used.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
 import { google, temporal } from '@temporalio/proto';
 import { durationMs } from '../src/shared/duration';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
-import { ensureTool, TEMPORAL_CLI } from './temporal-tools';
+import { parse } from 'yaml';
+import { ensureTool, PROJECT_ROOT, TEMPORAL_CLI } from './temporal-tools';
 
 export interface DevServerOptions {
   address: string;
@@ -31,6 +32,18 @@ export interface DevServer {
   stop(): Promise<void>;
   /** SIGKILL at once, for a forced exit that cannot wait */
   kill(): void;
+}
+
+/** The project's dynamic config (temporal/dynamic-config.yaml), shared by every server it runs. */
+export const DYNAMIC_CONFIG_FILE = join(PROJECT_ROOT, 'temporal', 'dynamic-config.yaml');
+
+/** The dynamic config as `temporal server start-dev` takes it: --dynamic-config-value KEY=JSON per key. */
+export function dynamicConfigArgs(file: string = DYNAMIC_CONFIG_FILE): string[] {
+  const config = parse(readFileSync(file, 'utf8')) as Record<string, Array<{ value: unknown }>>;
+  return Object.entries(config).flatMap(([key, [setting]]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(setting!.value)}`,
+  ]);
 }
 
 /** How long closed workflows stay in the namespaces this project registers. */
@@ -72,6 +85,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // WAL keeps the SQLite file consistent if the server is killed mid-write
     '--sqlite-pragma',
     'journal_mode=WAL',
+    ...dynamicConfigArgs(),
     ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,

@@ -10,6 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { DEFAULT_NAMESPACE } from '../src/config';
+import { dynamicConfigArgs } from '../dev/temporal-server';
 import { serverExecutable, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../dev/temporal-tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
@@ -32,7 +33,7 @@ async function startServers(): Promise<SharedServers> {
         ip: '127.0.0.1',
         namespace: DEFAULT_NAMESPACE,
         searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-        extraArgs: ['--log-level', 'error'],
+        extraArgs: ['--log-level', 'error', ...dynamicConfigArgs()],
       },
     }),
     TestWorkflowEnvironment.createTimeSkipping({

@@ -38,11 +38,20 @@ export function printStatus(ref: JobRef, status: JobStatus): void {
     .map((instance) => [
       String(instance.index),
       instance.phase,
-      instance.percent === undefined ? '-' : `${instance.percent}%`,
+      progressText(instance),
       optional(instance.exitCode),
     ]);
   if (rows.length) printLine(table(['INSTANCE', 'PHASE', 'PROGRESS', 'EXIT'], rows));
   if (listed.length > rows.length) printLine(`... and ${listed.length - rows.length} more (see --json)`);
+}
+
+/** A running instance's percent; a queued one's place in its pool's queue and expected start. */
+function progressText(instance: JobStatus['instances'][number]): string {
+  if (instance.queuePosition !== undefined) {
+    const at = instance.estimatedStartAt ? ` (~${instance.estimatedStartAt.slice(11, 16)} UTC)` : '';
+    return `queue #${instance.queuePosition}${at}`;
+  }
+  return instance.percent === undefined ? '-' : `${instance.percent}%`;
 }
 
 export function printSummary(summary: JobSummary): void {

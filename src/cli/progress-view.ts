@@ -31,6 +31,7 @@ type InstanceStatus = JobStatus['instances'][number];
 const FINISHED = new Set<InstanceStatus['phase']>(['Succeeded', 'Failed', 'TimedOut', 'Cancelled']);
 
 function phaseText(instance: InstanceStatus): string {
+  if (instance.queuePosition !== undefined) return `Queued (#${instance.queuePosition} for capacity)`;
   return instance.exitCode === undefined ? instance.phase : `${instance.phase} (exit ${instance.exitCode})`;
 }
 
