@@ -7,6 +7,7 @@ import type { ContainerInstanceManagementClient } from '@azure/arm-containerinst
 import type { Client } from '@temporalio/client';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
 import { startEmulator, type Emulator } from '../dev/emulator';
+import { capacityConfigSchema } from '../src/capacity/config';
 import { BENCH_IMAGES, ContainerDriver } from './containers';
 import type { BenchPlan, ProfilePlan } from './options';
 import type { BenchTemporal } from './temporal';
@@ -47,6 +48,8 @@ export async function startProfileStack(
     },
     // a group is never killed gracefully in the bench: `sleep` exits on SIGTERM at once
     killGraceMs: 100,
+    // these scenarios measure orchestration, not ARM's read budget: reads are not throttled
+    readBucket: false,
   });
   const taskQueue = `bench-${plan.name}-${randomBytes(4).toString('hex')}`;
   let worker: WorkerChild;
@@ -61,6 +64,20 @@ export async function startProfileStack(
         caPem: emulator.caPem,
         pollIntervalMs: plan.pollIntervalMs,
         maxConcurrentActivityTaskExecutions: bench.worker.maxConcurrentActivityTaskExecutions,
+        // admission on, with the limits of this emulator: the ledger paces as the emulator counts
+        capacity: capacityConfigSchema.parse({
+          defaults: {
+            limits: {
+              cores,
+              groups: containerGroups,
+              createsPer5Min: armRatePerWindow,
+              createsPerHour: armRatePerWindow,
+              deletesPer5Min: armRatePerWindow,
+              deletesPerHour: armRatePerWindow,
+              armReadsPerSecond: 10_000,
+            },
+          },
+        }),
       },
       cpuProfileDir,
     );

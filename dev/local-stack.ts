@@ -66,6 +66,12 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Admission on, with ten group slots: a local stack holds few groups at once, and with ARM's read budget
+ * (25/s, half of it for monitors) ten slots keep the monitors' polling floor under a second.
+ */
+export const LOCAL_CAPACITY = capacityConfigSchema.parse({ defaults: { limits: { groups: 10 } } });
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
@@ -120,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...aciDeps,
         client,
         runTokens: new RunTokens(callbackSecret),
-        capacity: options.capacity ?? capacityConfigSchema.parse({}),
+        capacity: options.capacity ?? LOCAL_CAPACITY,
         subscriptionId: options.azure?.subscriptionId ?? EMULATOR_SUBSCRIPTION_ID,
         taskQueue: options.taskQueue,
       }),

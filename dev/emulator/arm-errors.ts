@@ -92,9 +92,12 @@ export function groupStopped(group: string, resourceGroup: string): ArmError {
   );
 }
 
-/** Template verified for 'StandardCores'; the 'ContainerGroups' quota name for the group count is an ASSUMPTION. */
+/**
+ * Template verified for 'StandardCores' and 'StandardSpotCores'; the 'ContainerGroups' quota name for the
+ * group count is an ASSUMPTION (it is the name the Usages API reports).
+ */
 export function quotaReached(
-  quota: 'StandardCores' | 'ContainerGroups',
+  quota: 'StandardCores' | 'StandardSpotCores' | 'ContainerGroups',
   region: string,
   limit: number,
   usage: number,
@@ -134,13 +137,14 @@ export function subscriptionThrottled(
   kind: 'read' | 'write' | 'delete',
   subscriptionId: string,
   retryAfterSeconds?: number,
+  headers: Record<string, string> = {},
 ): ArmError {
   const retry = retryAfterSeconds === undefined ? 'later' : `after '${retryAfterSeconds}' seconds`;
   return new ArmError(
     429,
     'SubscriptionRequestsThrottled',
     `Number of '${kind}' requests for subscription '${subscriptionId}' actor '${EMULATOR_ACTOR}' exceeded. Please try again ${retry} after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
-    retryAfterHeader(retryAfterSeconds),
+    { ...headers, ...retryAfterHeader(retryAfterSeconds) },
   );
 }
 
@@ -195,6 +199,51 @@ export function inaccessibleImage(image: string, group: string): ArmErrorBody {
     code: 'InaccessibleImage',
     message: `The image '${image}' in container group '${group}' is not accessible. Please check the image and registry credential.`,
   };
+}
+
+/**
+ * No capacity in the region now, answered synchronously to the PUT (MS support article "ServiceUnavailable
+ * (409)"; same text as the asynchronous variant below).
+ */
+export function capacityUnavailable(region: string, cpu: number, memoryInGB: number): ArmError {
+  const { code, message } = serviceUnavailable(region, cpu, memoryInGB);
+  return new ArmError(409, code, message);
+}
+
+/**
+ * Spot (`properties.priority: "Spot"`) in a region that has none. UNCONFIRMED: code and text are plausible
+ * ACI-style guesses (modelled on SpotPriorityContainerGroupNotSupportedForInboundConnectivity), not recorded.
+ */
+export function spotNotSupportedInRegion(group: string, region: string): ArmError {
+  return new ArmError(
+    400,
+    'SpotPriorityContainerGroupNotSupportedInRegion',
+    `The container group '${group}' with priority 'Spot' is not supported in region '${region}'. Spot container groups are available in a limited set of regions.`,
+  );
+}
+
+/** Spot with a public IP address. The code is documented; the text is UNCONFIRMED. */
+export function spotInboundConnectivity(group: string): ArmError {
+  return new ArmError(
+    400,
+    'SpotPriorityContainerGroupNotSupportedForInboundConnectivity',
+    `The container group '${group}' with priority 'Spot' does not support inbound connectivity: an IP address of type 'Public' is not allowed.`,
+  );
+}
+
+/** Spot above 4 vCPU / 16 GB (documented limit). UNCONFIRMED: code and text. */
+export function spotResourcesExceeded(
+  group: string,
+  cpu: number,
+  memoryInGB: number,
+  maxCpu: number,
+  maxMemoryInGB: number,
+): ArmError {
+  return new ArmError(
+    400,
+    'SpotPriorityContainerGroupResourceRequestsExceeded',
+    `The total resource requests of container group '${group}' ('${cpu}' CPU, '${memoryInGB}' GB memory) exceed the limit for priority 'Spot': '${maxCpu}' CPU and '${maxMemoryInGB}' GB memory.`,
+  );
 }
 
 export function serviceUnavailable(region: string, cpu: number, memoryInGB: number): ArmErrorBody {

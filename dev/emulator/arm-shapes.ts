@@ -3,6 +3,7 @@
  * defaults and read-only fields, secrets never echoed, `instanceView`s only on single-group reads, and the
  * async-operation status body.
  */
+import type { AccountUsage, Quotas } from './engine';
 import type { ArmEvent, AsyncOperation, ContainerRecord, ContainerState, GroupRecord } from './model';
 import type { ContainerSpec } from './spec';
 import { formatMillis, formatSeconds, formatTicks } from './time';
@@ -129,4 +130,25 @@ function omit(value: unknown, key: string): unknown {
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The Usages API body (`GET .../locations/{region}/usages`): one entry per quota of the account. Names as the
+ * service reports them; DedicatedContainerGroups is data only (the emulator has no dedicated groups).
+ */
+export function usagesBody(usage: AccountUsage, quotas: Quotas): { value: Json[] } {
+  const entry = (value: string, localizedValue: string, currentValue: number, limit: number): Json => ({
+    unit: 'Count',
+    currentValue,
+    limit,
+    name: { value, localizedValue },
+  });
+  return {
+    value: [
+      entry('ContainerGroups', 'Container Groups', usage.containerGroups, quotas.containerGroups),
+      entry('StandardCores', 'Standard Cores', usage.cores, quotas.cores),
+      entry('StandardSpotCores', 'Standard Spot Cores', usage.spotCores, quotas.spotCores),
+      entry('DedicatedContainerGroups', 'Dedicated Container Groups', 0, 0),
+    ],
+  };
 }

@@ -4,12 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Accounts } from './accounts';
 import {
+  capacityUnavailable,
   containerNotFound,
   groupStopped,
   internalServerError,
   quotaReached,
   resourceNotFound,
+  spotInboundConnectivity,
+  spotNotSupportedInRegion,
+  spotResourcesExceeded,
   transitioning,
 } from './arm-errors';
 import { RESOURCE_TYPE } from './arm-shapes';
@@ -28,7 +33,7 @@ import {
   type OperationStatus,
   type ProvisioningState,
 } from './model';
-import { parseGroupSpec, requestedCores, type GroupSpec } from './spec';
+import { isSpot, parseGroupSpec, requestedCores, requestedMemoryInGB, type GroupSpec } from './spec';
 import { preciseNow } from './time';
 
 export interface GroupRef {
@@ -40,11 +45,26 @@ export interface GroupRef {
 export interface Quotas {
   /** container groups per subscription and region (ACI default 100) */
   containerGroups: number;
-  /** StandardCores per subscription and region (ACI default 100) */
+  /** StandardCores per subscription and region (ACI default 100): cores of Regular groups */
   cores: number;
+  /** StandardSpotCores per subscription and region (ACI default 10 pay-as-you-go, 100 EA): cores of Spot groups */
+  spotCores: number;
 }
 
-export const DEFAULT_QUOTAS: Quotas = { containerGroups: 100, cores: 100 };
+export const DEFAULT_QUOTAS: Quotas = { containerGroups: 100, cores: 100, spotCores: 10 };
+
+/** ACI's per-group maximum for Spot container groups. */
+export const SPOT_MAX = { cpu: 4, memoryInGB: 16 } as const;
+
+/** What counts against an account's quotas now. */
+export interface AccountUsage {
+  /** every group of the subscription in the region (stopped ones too) */
+  containerGroups: number;
+  /** cores of the Regular groups that are not stopped */
+  cores: number;
+  /** cores of the Spot groups that are not stopped */
+  spotCores: number;
+}
 
 /** How long operations take; all zero by default so tests are fast. */
 export interface LatencyProfile {
@@ -58,7 +78,8 @@ export interface LatencyProfile {
 
 export interface EngineConfig {
   images: ImageMap;
-  quotas: Quotas;
+  /** quotas, Spot and outages per subscription and region */
+  accounts: Accounts;
   latency: LatencyProfile;
   killGraceMs: number;
 }
@@ -127,12 +148,19 @@ export class ContainerGroupEngine {
     const existing = this.find(ref);
     if (existing && isTransitioning(existing)) throw transitioning(existing.name);
     const location = existing?.location ?? normaliseLocation(spec.location);
+    // as in ACI, the same PUT again is a no-op, except on a group whose provisioning failed: that retries it
+    const unchanged =
+      existing !== undefined &&
+      existing.provisioningState !== 'Failed' &&
+      JSON.stringify(existing.spec) === JSON.stringify(spec);
+    this.checkSpot(ref, spec, location);
     this.checkQuotas(ref, spec, location, existing);
+    // a capacity outage refuses anything that needs a new deployment (not a no-op PUT)
+    if (!unchanged && this.config.accounts.inOutage(ref.subscriptionId, location)) {
+      throw capacityUnavailable(location, requestedCores(spec), requestedMemoryInGB(spec));
+    }
 
     if (existing) {
-      // as in ACI, the same PUT again is a no-op, except on a group whose provisioning failed: that retries it
-      const unchanged =
-        existing.provisioningState !== 'Failed' && JSON.stringify(existing.spec) === JSON.stringify(spec);
       existing.spec = spec;
       existing.identity = this.echoIdentity(spec);
       const operation = this.begin(existing, 'create', {
@@ -222,6 +250,22 @@ export class ContainerGroupEngine {
     return container.log.render(options);
   }
 
+  /**
+   * What counts against the quotas of a subscription in a region (`except`: a group to leave out, the one a
+   * PUT replaces). ASSUMPTION: stopped groups are deallocated and hold no cores; every other group does.
+   */
+  usage(subscriptionId: string, region: string, except?: GroupRecord): AccountUsage {
+    const location = normaliseLocation(region);
+    const groups = this.list(subscriptionId).filter((g) => g.location === location && g !== except);
+    const usage: AccountUsage = { containerGroups: groups.length, cores: 0, spotCores: 0 };
+    for (const group of groups) {
+      if (group.state === 'Stopped') continue;
+      if (isSpot(group.spec)) usage.spotCores += requestedCores(group.spec);
+      else usage.cores += requestedCores(group.spec);
+    }
+    return usage;
+  }
+
   findOperation(operationId: string): AsyncOperation | undefined {
     return this.operations.get(operationId);
   }
@@ -289,26 +333,38 @@ export class ContainerGroupEngine {
     return operation;
   }
 
+  /** Spot: only where the account allows it, without a public IP, within 4 vCPU / 16 GB. */
+  private checkSpot(ref: GroupRef, spec: GroupSpec, location: string): void {
+    if (!isSpot(spec)) return;
+    if (!this.config.accounts.settings(ref.subscriptionId, location).spot) {
+      throw spotNotSupportedInRegion(ref.name, location);
+    }
+    if (spec.properties.ipAddress?.type === 'Public') throw spotInboundConnectivity(ref.name);
+    const cpu = requestedCores(spec);
+    const memoryInGB = requestedMemoryInGB(spec);
+    if (cpu > SPOT_MAX.cpu || memoryInGB > SPOT_MAX.memoryInGB) {
+      throw spotResourcesExceeded(ref.name, cpu, memoryInGB, SPOT_MAX.cpu, SPOT_MAX.memoryInGB);
+    }
+  }
+
+  /** The account's quotas: the group count, then StandardCores (Regular) or StandardSpotCores (Spot). */
   private checkQuotas(
     ref: GroupRef,
     spec: GroupSpec,
     location: string,
     existing: GroupRecord | undefined,
   ): void {
-    const others = this.list(ref.subscriptionId).filter((g) => g.location === location && g !== existing);
-    const { quotas } = this.config;
-    if (!existing && others.length + 1 > quotas.containerGroups) {
-      throw quotaReached('ContainerGroups', location, quotas.containerGroups, others.length, 1);
+    const usage = this.usage(ref.subscriptionId, location, existing);
+    const { quotas } = this.config.accounts.settings(ref.subscriptionId, location);
+    if (!existing && usage.containerGroups + 1 > quotas.containerGroups) {
+      throw quotaReached('ContainerGroups', location, quotas.containerGroups, usage.containerGroups, 1);
     }
-    // ASSUMPTION: stopped groups are deallocated and hold no cores; every other group does.
-    const usedCores = others
-      .filter((g) => g.state !== 'Stopped')
-      .reduce((sum, g) => sum + requestedCores(g.spec), 0);
     const cores = requestedCores(spec);
+    const [quota, used, limit] = isSpot(spec)
+      ? (['StandardSpotCores', usage.spotCores, quotas.spotCores] as const)
+      : (['StandardCores', usage.cores, quotas.cores] as const);
     const forced = this.faults.takeProvisioning('quotaReached', 'create', ref.name);
-    if (forced || usedCores + cores > quotas.cores) {
-      throw quotaReached('StandardCores', location, quotas.cores, usedCores, cores);
-    }
+    if (forced || used + cores > limit) throw quotaReached(quota, location, limit, used, cores);
   }
 
   /** The identity as ACI echoes it: generated principal/client ids and the tenant. */

@@ -15,6 +15,7 @@ const HTTP_OPERATIONS = [
   'restart',
   'logs',
   'operationStatus',
+  'usages',
 ] as const;
 export type HttpOperation = (typeof HTTP_OPERATIONS)[number];
 

@@ -3,10 +3,12 @@
  * Precedence: option, then environment variable, then default.
  */
 import { z } from 'zod';
+import { accountSpecSchema, regionsSchema, type AccountOverrides, type AccountSpec } from './accounts';
 import { DEFAULT_QUOTAS, type LatencyProfile, type Quotas } from './engine';
 import { parseFaults, type FaultSpec } from './faults';
 import { DEFAULT_IMAGES_FILE, loadImageMap, validateImageMap, type ImageMap } from './images';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits';
+import { DEFAULT_READ_BUCKET, validate as validateReadBucket, type ReadBucket } from './read-throttle';
 
 export const LATENCY_PROFILES = {
   /** everything as fast as the event loop allows (default; tests) */
@@ -23,9 +25,28 @@ export interface EmulatorOptions {
   images?: ImageMap;
   /** YAML image catalogue; default env ACI_EMULATOR_IMAGES, then <repo>/emulator.images.yaml */
   imagesFile?: string;
+  /** default quotas of every (subscription, region) account; regions/accounts override them */
   quotas?: Partial<Quotas>;
-  /** ACI's create/delete budgets per subscription and region */
+  /** default create/delete budgets of every (subscription, region) account; regions/accounts override them */
   rateLimits?: Partial<RateLimits>;
+  /**
+   * Per-region overrides for every subscription there: quotas, rateLimits, spot, outage. Default env
+   * ACI_EMULATOR_REGIONS (JSON object of the same shape).
+   */
+  regions?: Record<string, AccountOverrides>;
+  /** per-account overrides; an entry without subscriptionId is a region-wide one; applied after `regions` */
+  accounts?: AccountSpec[];
+  /**
+   * ARM's read token bucket per subscription (every GET takes a token; none left → 429); `false`: no read
+   * throttling. Default env ACI_EMULATOR_READ_BUCKET (JSON or 'false'), then { capacity: 250, refillPerSecond: 25 }.
+   */
+  readBucket?: Partial<ReadBucket> | false;
+  /**
+   * Compresses ACI's create/delete windows and the Retry-After derived from them: 0.01 makes "per 5 minutes"
+   * per 3 s and "per hour" per 36 s. Default env ACI_EMULATOR_TIME_SCALE, then 1. The read bucket and
+   * outage windows are not scaled.
+   */
+  timeScale?: number;
   /** a profile name or explicit durations; default env ACI_EMULATOR_LATENCY (name or JSON), then 'instant' */
   latency?: LatencyProfileName | Partial<LatencyProfile>;
   /** fault rules active from the start; default env ACI_EMULATOR_FAULTS (JSON array) */
@@ -51,6 +72,10 @@ export interface ResolvedOptions {
   images: ImageMap;
   quotas: Quotas;
   rateLimits: RateLimits;
+  /** `regions` then `accounts`, as account specs */
+  accounts: AccountSpec[];
+  readBucket: ReadBucket | false;
+  timeScale: number;
   latency: LatencyProfile;
   faults: FaultSpec[];
   pageSize: number;
@@ -77,6 +102,9 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
       : loadImageMap(options.imagesFile ?? (env.ACI_EMULATOR_IMAGES || DEFAULT_IMAGES_FILE)),
     quotas: { ...DEFAULT_QUOTAS, ...options.quotas },
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+    accounts: resolveAccounts(options, env),
+    readBucket: resolveReadBucket(options.readBucket ?? parseJsonEnv(env, 'ACI_EMULATOR_READ_BUCKET')),
+    timeScale: resolveTimeScale(options.timeScale ?? env.ACI_EMULATOR_TIME_SCALE),
     latency: resolveLatency(options.latency ?? (env.ACI_EMULATOR_LATENCY || 'instant')),
     faults: options.faults ?? (faultsJson ? parseFaults(faultsJson) : []),
     pageSize: positiveInteger('pageSize', options.pageSize ?? 100),
@@ -86,6 +114,46 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     ...(options.caFile !== undefined && { caFile: options.caFile }),
     requestLogLimit: positiveInteger('requestLogLimit', options.requestLogLimit ?? 100_000),
   };
+}
+
+function resolveAccounts(options: EmulatorOptions, env: NodeJS.ProcessEnv): AccountSpec[] {
+  const regions = regionsSchema.parse(options.regions ?? parseJsonEnv(env, 'ACI_EMULATOR_REGIONS') ?? {});
+  const accounts = z.array(accountSpecSchema).parse(options.accounts ?? []);
+  return [...Object.entries(regions).map(([region, overrides]) => ({ ...overrides, region })), ...accounts];
+}
+
+const readBucketSchema = z.union([
+  z.literal(false),
+  z.strictObject({ capacity: z.number().optional(), refillPerSecond: z.number().optional() }),
+]);
+
+function resolveReadBucket(value: unknown): ReadBucket | false {
+  if (value === undefined) return DEFAULT_READ_BUCKET;
+  const parsed = readBucketSchema.parse(value);
+  if (parsed === false) return false;
+  return validateReadBucket({
+    capacity: parsed.capacity ?? DEFAULT_READ_BUCKET.capacity,
+    refillPerSecond: parsed.refillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond,
+  });
+}
+
+function resolveTimeScale(value: number | string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const scale = Number(value);
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new Error(`timeScale (ACI_EMULATOR_TIME_SCALE) must be a positive number, not "${value}"`);
+  }
+  return scale;
+}
+
+function parseJsonEnv(env: NodeJS.ProcessEnv, name: string): unknown {
+  const text = env[name];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${name} is not valid JSON`);
+  }
 }
 
 function resolveLatency(value: Partial<LatencyProfile> | string): LatencyProfile {

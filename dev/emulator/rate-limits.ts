@@ -2,6 +2,9 @@
  * ACI's per-subscription, per-region budgets for container group creates and deletes (300/hour and
  * 100/5 minutes each), counted over sliding windows. Remaining counts go out in the
  * `x-ms-ratelimit-remaining-subscription-resource-requests-pt1h/pt5m` headers; an exhausted budget is a 429.
+ *
+ * `timeScale` compresses the windows (and so the Retry-After derived from them): at 0.01 "per 5 minutes" is
+ * per 3 s and "per hour" per 36 s. Retry-After stays whole seconds (at least 1), as ARM sends it.
  */
 import { throttled, type ArmError } from './arm-errors';
 
@@ -31,25 +34,38 @@ export class RateLimiter {
   /** request times per action and scope, oldest first, pruned to the last hour */
   private readonly windows = new Map<string, number[]>();
 
-  constructor(private readonly limits: RateLimits) {}
+  private readonly hourMs: number;
+  private readonly fiveMinMs: number;
 
-  take(action: RateLimitedAction, scope: string, now = Date.now()): RateDecision {
+  /** `limits`: the budgets when a call names none (each account passes its own) */
+  constructor(
+    private readonly limits: RateLimits = DEFAULT_RATE_LIMITS,
+    timeScale = 1,
+  ) {
+    if (!(timeScale > 0) || !Number.isFinite(timeScale))
+      throw new Error('timeScale must be a positive number');
+    this.hourMs = HOUR_MS * timeScale;
+    this.fiveMinMs = FIVE_MIN_MS * timeScale;
+  }
+
+  take(action: RateLimitedAction, scope: string, now = Date.now(), limits = this.limits): RateDecision {
     const key = `${action}|${scope}`;
     const times = this.windows.get(key) ?? [];
     this.windows.set(key, times);
-    while (times.length > 0 && (times[0] ?? 0) <= now - HOUR_MS) times.shift();
-    const inFiveMin = times.filter((time) => time > now - FIVE_MIN_MS);
+    const { hourMs, fiveMinMs } = this;
+    while (times.length > 0 && (times[0] ?? 0) <= now - hourMs) times.shift();
+    const inFiveMin = times.filter((time) => time > now - fiveMinMs);
     const [hourLimit, fiveMinLimit] =
       action === 'create'
-        ? [this.limits.createsPerHour, this.limits.createsPer5Min]
-        : [this.limits.deletesPerHour, this.limits.deletesPer5Min];
+        ? [limits.createsPerHour, limits.createsPer5Min]
+        : [limits.deletesPerHour, limits.deletesPer5Min];
     const armAction = `Microsoft.ContainerInstance/containerGroups/${action === 'create' ? 'write' : 'delete'}`;
 
     const exhaustedWindow =
       times.length >= hourLimit
-        ? { limit: hourLimit, interval: '01:00:00', times, windowMs: HOUR_MS }
+        ? { limit: hourLimit, interval: '01:00:00', times, windowMs: hourMs }
         : inFiveMin.length >= fiveMinLimit
-          ? { limit: fiveMinLimit, interval: '00:05:00', times: inFiveMin, windowMs: FIVE_MIN_MS }
+          ? { limit: fiveMinLimit, interval: '00:05:00', times: inFiveMin, windowMs: fiveMinMs }
           : undefined;
     if (!exhaustedWindow) times.push(now);
     const used5Min = inFiveMin.length + (exhaustedWindow ? 0 : 1);

@@ -19,12 +19,24 @@ export interface RequestLogEntry {
   group?: string;
   /** the injected fault that answered this request */
   fault?: FaultKind;
+  /** the ARM error code of a failed request, e.g. ResourceRequestsThrottled, ContainerGroupQuotaReached */
+  code?: string;
+  /** the Retry-After (seconds) the response carried */
+  retryAfter?: number;
+  /** the subscription in the path */
+  subscriptionId?: string;
+  /** the region concerned, when known (the PUT body's location, the group's, the path's) */
+  region?: string;
 }
 
 export interface RequestFilter {
   method?: string;
   operation?: HttpOperation;
   group?: string;
+  status?: number;
+  /** ARM error code */
+  code?: string;
+  region?: string;
 }
 
 export class RequestLog {
@@ -45,9 +57,22 @@ export class RequestLog {
         (entry) =>
           (filter.method === undefined || entry.method === filter.method.toUpperCase()) &&
           (filter.operation === undefined || entry.operation === filter.operation) &&
-          (filter.group === undefined || entry.group?.toLowerCase() === filter.group.toLowerCase()),
+          (filter.group === undefined || entry.group?.toLowerCase() === filter.group.toLowerCase()) &&
+          (filter.status === undefined || entry.status === filter.status) &&
+          (filter.code === undefined || entry.code === filter.code) &&
+          (filter.region === undefined || entry.region === filter.region.toLowerCase()),
       )
       .sort((a, b) => a.time - b.time);
+  }
+
+  /**
+   * Throttled (429) and quota-refused (ContainerGroupQuotaReached) requests, for "none in steady state"
+   * assertions; optionally only from `since` (epoch ms).
+   */
+  limited(since = -Infinity): RequestLogEntry[] {
+    return this.all().filter(
+      (entry) => entry.time >= since && (entry.status === 429 || entry.code === 'ContainerGroupQuotaReached'),
+    );
   }
 
   clear(): void {

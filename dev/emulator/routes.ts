@@ -5,8 +5,9 @@
  */
 import type { Server } from 'node:https';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Accounts } from './accounts';
 import { invalidRequestContent, operationNotFound } from './arm-errors';
-import { containerGroupBody, operationStatusBody } from './arm-shapes';
+import { containerGroupBody, operationStatusBody, usagesBody } from './arm-shapes';
 import type { ContainerGroupEngine, GroupRef } from './engine';
 import type { HttpOperation } from './faults';
 import { normaliseLocation, type AsyncOperation, type GroupRecord } from './model';
@@ -41,13 +42,23 @@ type ArmReply = FastifyReply<ArmRoute, Server>;
 
 export interface RouteContext {
   engine: ContainerGroupEngine;
+  accounts: Accounts;
   rateLimiter: RateLimiter;
   pageSize: number;
   region: string;
 }
 
 export function registerRoutes(app: FastifyInstance<Server>, context: RouteContext): void {
-  const { engine, rateLimiter } = context;
+  const { engine, accounts, rateLimiter } = context;
+  /** takes a create/delete token from the account's own budgets */
+  const takeBudget = (request: ArmRequest, action: 'create' | 'delete', region: string) => {
+    request.armRegion = region;
+    const { subscriptionId } = request.params;
+    const { rateLimits } = accounts.settings(subscriptionId, region);
+    const limit = rateLimiter.take(action, scope(request, region), Date.now(), rateLimits);
+    if (!limit.allowed) throw limit.error;
+    return limit.headers;
+  };
   const route = (
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     url: string,
@@ -69,12 +80,17 @@ export function registerRoutes(app: FastifyInstance<Server>, context: RouteConte
     ),
   );
 
-  route('GET', GROUP, 'get', async (request) => containerGroupBody(engine.get(groupRef(request)), 'full'));
+  route('GET', GROUP, 'get', async (request) => {
+    const group = engine.get(groupRef(request));
+    request.armRegion = group.location;
+    return containerGroupBody(group, 'full');
+  });
 
   route('PUT', GROUP, 'create', async (request, reply) => {
-    const limit = rateLimiter.take('create', scope(request, locationOf(request.body) ?? context.region));
-    if (!limit.allowed) throw limit.error;
-    reply.headers(limit.headers);
+    const existing = engine.find(groupRef(request));
+    reply.headers(
+      takeBudget(request, 'create', existing?.location ?? locationOf(request.body) ?? context.region),
+    );
     const { created, group, operation } = engine.createOrUpdate(groupRef(request), request.body);
     return reply
       .code(created ? 201 : 200)
@@ -85,9 +101,7 @@ export function registerRoutes(app: FastifyInstance<Server>, context: RouteConte
   route('DELETE', GROUP, 'delete', async (request, reply) => {
     const ref = groupRef(request);
     const existing = engine.find(ref);
-    const limit = rateLimiter.take('delete', scope(request, existing?.location ?? context.region));
-    if (!limit.allowed) throw limit.error;
-    reply.headers(limit.headers);
+    reply.headers(takeBudget(request, 'delete', existing?.location ?? context.region));
     // ACI answers a delete synchronously with the group as it was; 204 when there was nothing to delete.
     const lastKnown = existing && containerGroupBody(existing, 'full');
     await engine.delete(ref);
@@ -134,9 +148,19 @@ export function registerRoutes(app: FastifyInstance<Server>, context: RouteConte
       if (!operation || operation.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
         throw operationNotFound(operationId);
       }
+      request.armRegion = operation.location;
       return operationStatusBody(operation);
     },
   );
+
+  // The Usages API: the account's quotas and what counts against them now (`client.location.listUsage`).
+  route('GET', `${SUBSCRIPTION}/${PROVIDER}/locations/:location/usages`, 'usages', async (request) => {
+    const { subscriptionId, location = '' } = request.params;
+    const region = normaliseLocation(location);
+    request.armRegion = region;
+    const { quotas } = accounts.settings(subscriptionId, region);
+    return usagesBody(engine.usage(subscriptionId, region), quotas);
+  });
 }
 
 function groupRef(request: ArmRequest): GroupRef {

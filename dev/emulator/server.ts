@@ -1,7 +1,7 @@
 /**
  * The HTTPS server: fastify with ARM's cross-cutting behaviour around the routes — case-insensitive paths,
- * required api-version, missing resource groups, injected HTTP faults, ARM error bodies, the usual ARM
- * response headers, and the request log.
+ * required api-version, ARM read throttling, missing resource groups, injected HTTP faults, ARM error bodies,
+ * the usual ARM response headers, and the request log.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
@@ -17,9 +17,11 @@ import {
   subscriptionThrottled,
   transitioning,
 } from './arm-errors';
+import type { Accounts } from './accounts';
 import type { ContainerGroupEngine } from './engine';
 import type { FaultInjector, FaultKind, HttpFault, HttpOperation } from './faults';
 import type { RateLimiter } from './rate-limits';
+import type { ReadThrottle } from './read-throttle';
 import type { RequestLog } from './request-log';
 import { registerRoutes, type RouteParams } from './routes';
 import { preciseNow } from './time';
@@ -35,22 +37,28 @@ declare module 'fastify' {
     correlationId: string;
     groupName: string | undefined;
     injectedFault: FaultKind | undefined;
+    /** the region the request concerns, when a route knows it (request log) */
+    armRegion: string | undefined;
+    /** the ARM error code answered (request log) */
+    armErrorCode: string | undefined;
   }
 }
 
 export interface ServerContext {
   tls: EmulatorTls;
   engine: ContainerGroupEngine;
+  accounts: Accounts;
   faults: FaultInjector;
   requests: RequestLog;
   rateLimiter: RateLimiter;
+  readThrottle: ReadThrottle;
   pageSize: number;
   region: string;
   missingResourceGroups: readonly string[];
 }
 
 export function createServer(context: ServerContext): FastifyInstance<Server> {
-  const { engine, faults, requests, region } = context;
+  const { engine, faults, requests, region, readThrottle } = context;
   const missingGroups = new Set(context.missingResourceGroups.map((name) => name.toLowerCase()));
   const app = Fastify({
     https: { key: context.tls.keyPem, cert: context.tls.certPem },
@@ -62,6 +70,8 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
   app.decorateRequest('correlationId', '');
   app.decorateRequest('groupName', undefined);
   app.decorateRequest('injectedFault', undefined);
+  app.decorateRequest('armRegion', undefined);
+  app.decorateRequest('armErrorCode', undefined);
 
   // Bodies are optional JSON: the SDK sends `Content-Type: application/json` on body-less POSTs and polls.
   app.removeContentTypeParser('application/json');
@@ -81,13 +91,19 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
     request.correlationId = typeof correlation === 'string' ? correlation : randomUUID();
   });
 
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async (request, reply) => {
     const { operation } = request.routeOptions.config;
     if (!operation) return;
     const params = request.params as RouteParams;
     request.groupName = params.name ?? engine.findOperation(params.operationId ?? '')?.groupName;
     const query = request.query as { 'api-version'?: string };
     if (!query['api-version']) throw missingApiVersion();
+    if (request.method === 'GET') {
+      // ARM's read bucket, before the request reaches the resource provider
+      const read = readThrottle.take(params.subscriptionId);
+      if (!read.allowed) throw read.error;
+      reply.headers(read.headers);
+    }
     const fault = faults.takeHttp(operation, request.groupName);
     if (fault) {
       request.injectedFault = fault.kind;
@@ -110,6 +126,8 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
     if (!reply.hasHeader('x-ms-request-id')) reply.header('x-ms-request-id', `${region}:${randomUUID()}`);
     // Logged before the response leaves, so a client that got its answer always finds the entry.
     const { operation } = request.routeOptions.config;
+    const { subscriptionId } = request.params as Partial<RouteParams>;
+    const retryAfter = Number(reply.getHeader('retry-after'));
     requests.add({
       method: request.method,
       path: request.url,
@@ -119,17 +137,23 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
       ...(operation && { operation }),
       ...(request.groupName !== undefined && { group: request.groupName }),
       ...(request.injectedFault && { fault: request.injectedFault }),
+      ...(request.armErrorCode !== undefined && { code: request.armErrorCode }),
+      ...(reply.hasHeader('retry-after') && Number.isFinite(retryAfter) && { retryAfter }),
+      ...(subscriptionId !== undefined && { subscriptionId }),
+      ...(request.armRegion !== undefined && { region: request.armRegion }),
     });
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const armError = error instanceof ArmError ? error : toArmError(error, request.correlationId);
     if (!(error instanceof ArmError) && armError.statusCode >= 500) console.error('ACI emulator:', error);
+    request.armErrorCode = armError.code;
     return reply.code(armError.statusCode).headers(armError.headers).send(armError.body());
   });
 
   app.setNotFoundHandler((request, reply) => {
     const error = pathNotFound(request.method, request.url.split('?')[0] ?? '');
+    request.armErrorCode = error.code;
     return reply.code(error.statusCode).send(error.body());
   });
 

@@ -59,6 +59,8 @@ const groupSpecSchema = z.looseObject({
       })
       .optional(),
     sku: z.string().default('Standard'),
+    /** 'Regular' (default) or 'Spot' */
+    priority: z.string().optional(),
   }),
 });
 
@@ -77,6 +79,11 @@ export function parseGroupSpec(body: unknown, groupName: string): GroupSpec {
 /** Total CPU requested by a group (what the StandardCores quota counts). */
 export function requestedCores(spec: GroupSpec): number {
   return spec.properties.containers.reduce((sum, c) => sum + c.properties.resources.requests.cpu, 0);
+}
+
+/** A Spot container group (`properties.priority: "Spot"`; ARM enum values are case-insensitive). */
+export function isSpot(spec: GroupSpec): boolean {
+  return spec.properties.priority?.toLowerCase() === 'spot';
 }
 
 export function requestedMemoryInGB(spec: GroupSpec): number {

@@ -150,6 +150,8 @@ describe('toAciFailure with RestErrors', () => {
         code: 'ContainerGroupQuotaReached',
         operation: 'create container group',
         group: GROUP,
+        // workflows read the wait from the details: the SDK does not hand them nextRetryDelay
+        retryAfterMs: failure.nextRetryDelay,
       },
     ]);
   });

@@ -10,8 +10,12 @@ export const RG = 'rg-emulator';
 /** poll interval for begin*AndWait: fast tests */
 export const FAST = { updateIntervalInMs: 20 } as const;
 
-export function sdkClient(emulator: Emulator, maxRetries = 3): ContainerInstanceManagementClient {
-  return new ContainerInstanceManagementClient(emulatorCredential, SUBSCRIPTION, {
+export function sdkClient(
+  emulator: Emulator,
+  maxRetries = 3,
+  subscription = SUBSCRIPTION,
+): ContainerInstanceManagementClient {
+  return new ContainerInstanceManagementClient(emulatorCredential, subscription, {
     ...emulator.clientOptions(),
     retryOptions: { maxRetries, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
   });

@@ -7,7 +7,9 @@ import { ContainerLog } from '../../dev/emulator/container-log';
 import { FaultInjector } from '../../dev/emulator/faults';
 import { DEFAULT_IMAGES_FILE, PROJECT_ROOT, loadImageMap, resolveImage } from '../../dev/emulator/images';
 import { LoopbackPool } from '../../dev/emulator/ip-pool';
+import { Accounts, DEFAULT_ACCOUNT_DEFAULTS } from '../../dev/emulator/accounts';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../dev/emulator/rate-limits';
+import { ReadThrottle } from '../../dev/emulator/read-throttle';
 import { formatSeconds, formatTicks } from '../../dev/emulator/time';
 
 describe('ContainerLog', () => {
@@ -50,6 +52,99 @@ describe('RateLimiter', () => {
     expect(refused.allowed).toBe(false);
     if (!refused.allowed) expect(refused.error.headers['retry-after']).toBe('240');
     expect(limiter.take('create', 's|eastus', t0 + 300_001).allowed).toBe(true);
+  });
+});
+
+describe('RateLimiter with a time scale', () => {
+  it('compresses both windows and the Retry-After; limits can come with each call', () => {
+    const limiter = new RateLimiter(DEFAULT_RATE_LIMITS, 0.01);
+    const limits = { ...DEFAULT_RATE_LIMITS, createsPer5Min: 2, createsPerHour: 3 };
+    const t0 = 1_000_000;
+    expect(limiter.take('create', 's|eastus', t0, limits).allowed).toBe(true);
+    expect(limiter.take('create', 's|eastus', t0 + 500, limits).allowed).toBe(true);
+    const fiveMin = limiter.take('create', 's|eastus', t0 + 1_000, limits);
+    expect(fiveMin.allowed).toBe(false);
+    // 5 min × 0.01 = 3 s: the oldest leaves the window 2 s from now
+    if (!fiveMin.allowed) expect(fiveMin.error.headers['retry-after']).toBe('2');
+    expect(limiter.take('create', 's|eastus', t0 + 3_001, limits).allowed).toBe(true);
+    // 1 h × 0.01 = 36 s: three in the hour window, the 4th waits for the first to leave it
+    const hour = limiter.take('create', 's|eastus', t0 + 7_000, limits);
+    expect(hour.allowed).toBe(false);
+    if (!hour.allowed) {
+      expect(hour.error.headers['retry-after']).toBe('29');
+      expect(hour.error.message).toContain("for time interval '01:00:00'");
+    }
+    expect(limiter.take('create', 's|eastus', t0 + 36_001, limits).allowed).toBe(true);
+    // the constructor's limits when a call names none
+    expect(limiter.take('create', 's|westus', t0).allowed).toBe(true);
+    expect(() => new RateLimiter(DEFAULT_RATE_LIMITS, 0)).toThrow(/timeScale/);
+  });
+});
+
+describe('ReadThrottle', () => {
+  it('a bucket per subscription: a burst of `capacity`, then one read per 1/refill seconds', () => {
+    const throttle = new ReadThrottle({ capacity: 3, refillPerSecond: 2 });
+    const t0 = 5_000;
+    const answers = [0, 1, 2, 3].map(() => throttle.take('sub-a', t0));
+    expect(answers.map((a) => a.allowed)).toEqual([true, true, true, false]);
+    expect(answers[0]).toEqual({
+      allowed: true,
+      headers: { 'x-ms-ratelimit-remaining-subscription-reads': '2' },
+    });
+    const refused = answers[3];
+    if (refused?.allowed !== false) throw new Error('expected a refusal');
+    expect(refused.error.statusCode).toBe(429);
+    expect(refused.error.code).toBe('SubscriptionRequestsThrottled');
+    expect(refused.error.headers).toEqual({
+      'x-ms-ratelimit-remaining-subscription-reads': '0',
+      'retry-after': '1',
+    });
+    expect(throttle.take('SUB-B', t0).allowed).toBe(true);
+    expect(throttle.take('sub-a', t0 + 400).allowed).toBe(false);
+    expect(throttle.take('sub-a', t0 + 500).allowed).toBe(true);
+    // never more than the capacity
+    expect(throttle.take('sub-a', t0 + 60_000)).toMatchObject({
+      headers: { 'x-ms-ratelimit-remaining-subscription-reads': '2' },
+    });
+    throttle.configure({ capacity: 1 }, t0 + 60_000);
+    expect(throttle.take('sub-a', t0 + 60_000).allowed).toBe(true);
+    expect(throttle.take('sub-a', t0 + 60_000).allowed).toBe(false);
+    throttle.configure(false);
+    expect(throttle.take('sub-a', t0 + 60_000)).toEqual({ allowed: true, headers: {} });
+  });
+});
+
+describe('Accounts', () => {
+  it('layers defaults, region-wide and per-subscription overrides; outages add up', () => {
+    const accounts = new Accounts(DEFAULT_ACCOUNT_DEFAULTS, [
+      { region: 'East US', quotas: { cores: 10 }, rateLimits: { createsPer5Min: 5 } },
+      { subscriptionId: 'SUB-1', region: 'eastus', quotas: { containerGroups: 2 }, spot: true },
+    ]);
+    expect(accounts.settings('sub-1', 'eastus')).toEqual({
+      subscriptionId: 'sub-1',
+      region: 'eastus',
+      quotas: { containerGroups: 2, cores: 10, spotCores: 10 },
+      rateLimits: { ...DEFAULT_RATE_LIMITS, createsPer5Min: 5 },
+      spot: true,
+    });
+    expect(accounts.settings('sub-2', 'eastus')).toMatchObject({
+      quotas: { containerGroups: 100, cores: 10 },
+      spot: false,
+    });
+    expect(accounts.settings('sub-2', 'westeurope')).toMatchObject({ quotas: { cores: 100 }, spot: true });
+
+    const now = 1_000_000;
+    accounts.setOutage('eastus', { durationMs: 1_000 }, undefined, now);
+    expect(accounts.inOutage('sub-1', 'eastus', now + 999)).toBe(true);
+    expect(accounts.inOutage('sub-2', 'eastus', now + 1_000)).toBe(false);
+    accounts.setOutage('eastus', true, 'sub-1', now);
+    accounts.setOutage('eastus', false, undefined, now);
+    expect(accounts.inOutage('sub-1', 'eastus', now)).toBe(true);
+    expect(accounts.inOutage('sub-2', 'eastus', now)).toBe(false);
+    accounts.setOutage('westus', { start: new Date(now + 10).toISOString(), end: now + 20 });
+    expect(accounts.inOutage('sub-2', 'westus', now + 5)).toBe(false);
+    expect(accounts.settings('sub-2', 'westus', now + 15).outage).toEqual({ start: now + 10, end: now + 20 });
+    expect(() => accounts.configure('eastus', { quotas: { nope: 1 } } as never)).toThrow();
   });
 });
 
