@@ -116,7 +116,8 @@ async function temporalTransport(env: NodeJS.ProcessEnv): Promise<Transport> {
     );
   }
   const connection = await Connection.connect({ address });
-  // encrypted payloads need the keys in the container too (ACI_BATCH_PAYLOAD_KEYS as a secret env value)
+  // direct signals with encrypted payloads would need the deployment's payload keys in the container, which a
+  // spec cannot hand it (ACI_BATCH_* names are reserved): with encryption on, containers report by callback
   const client = new Client({
     connection,
     namespace: env[CONTAINER_ENV.temporalNamespace] ?? 'default',
