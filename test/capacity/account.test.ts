@@ -3,7 +3,12 @@
  * the create and delete budgets, 429 pauses, quota corrections, and continue-as-new (snapshot and restore).
  */
 import { describe, expect, it } from 'vitest';
-import { CapacityAccount, type AccountSettings, type AccountSnapshot } from '../../src/capacity/account';
+import {
+  CapacityAccount,
+  WINDOW_MARGIN,
+  type AccountSettings,
+  type AccountSnapshot,
+} from '../../src/capacity/account';
 import type { LeaseRequest } from '../../src/shared/capacity';
 import { ACI_DEFAULT_LIMITS, type PoolLimits, type TenantPolicy } from '../../src/capacity/config';
 
@@ -149,11 +154,13 @@ describe('budgets', () => {
     for (let i = 0; i < 5; i++) account.request(request('a'));
     const first = account.allocate(0);
     expect(first.grants).toHaveLength(2);
-    expect(first.wakeAt).toBe(300_000);
-    expect(account.allocate(300_000).grants).toHaveLength(1);
-    const hourly = account.allocate(600_000);
+    // the ledger's windows are WINDOW_MARGIN longer than ACI's: grants are counted before the PUT
+    const fiveMinutes = 300_000 * WINDOW_MARGIN;
+    expect(first.wakeAt).toBe(fiveMinutes);
+    expect(account.allocate(fiveMinutes).grants).toHaveLength(1);
+    const hourly = account.allocate(2 * fiveMinutes);
     expect(hourly.grants).toHaveLength(0);
-    expect(hourly.wakeAt).toBe(3_600_000);
+    expect(hourly.wakeAt).toBe(3_600_000 * WINDOW_MARGIN);
   });
 
   it('paces deletes, and frees the slot only when the group is gone', () => {
@@ -165,7 +172,7 @@ describe('budgets', () => {
     const allocation = account.allocate(1);
     expect(allocation.deletes).toEqual(['r0']);
     expect(allocation.grants).toEqual([]); // r0 still exists until it reports it is gone
-    expect(allocation.wakeAt).toBe(300_001); // the first delete (at 1) leaves the 5-minute window
+    expect(allocation.wakeAt).toBe(1 + 300_000 * WINDOW_MARGIN); // the first delete (at 1) leaves the window
     account.release('r0');
     expect(account.allocate(2).grants.map((lease) => lease.runId)).toEqual(['r2']);
   });
