@@ -5,6 +5,7 @@
  * impossible.)
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DependsOn, FailureReason, RuleAction } from './job-spec';
 
 export type CompletionStatus = 'Completed' | 'Failed';
 
@@ -85,6 +86,12 @@ export interface RunResult {
   /** under admission: the pool it ran in, and how long it waited for capacity */
   pool?: string;
   queuedSeconds?: number;
+  /** why it failed or timed out (what failurePolicy.rules[].onReason matches) */
+  reason?: FailureReason;
+  /** the failure rule that decided its end: its place in failurePolicy.rules and its action */
+  rule?: { index: number; action: RuleAction };
+  /** a rule said Ignore: the failure counts as done, not as failed */
+  ignored?: boolean;
 }
 
 /** A run as the job summary lists it: without the log tail and the container's result (history size). */
@@ -95,7 +102,8 @@ export type JobOutcome = 'Completed' | 'PartiallyFailed' | 'Failed' | 'Cancelled
 export interface JobStatus {
   tenant: string;
   jobId: string;
-  state: 'Running' | JobOutcome;
+  /** `Waiting`: for the jobs it depends on, before any instance starts */
+  state: 'Waiting' | 'Running' | JobOutcome;
   total: number;
   /** `queued`: running instances still waiting for capacity (the job client reads them from the ledger) */
   counts: Record<'pending' | 'queued' | 'running' | RunStatus, number>;
@@ -112,6 +120,10 @@ export interface JobStatus {
   }>;
   /** under admission: the pool's ledger, where the job's queued runs wait */
   capacity?: { ledgerId: string; pool: string };
+  /** while Waiting: the jobs it waits for */
+  dependsOn?: DependsOn;
+  /** once the job's policies stopped it early: why (it is cancelling what still runs) */
+  reason?: string;
 }
 
 export interface JobSummary {
@@ -123,6 +135,13 @@ export interface JobSummary {
   failed: number;
   timedOut: number;
   cancelled: number;
+  /** failures a failure rule said to Ignore: counted as done, not in failed or timedOut */
+  ignored?: number;
+  /**
+   * why the job ended as it did, when its policies decided (a failure policy, a success policy, a dependency);
+   * absent when it simply ran every instance
+   */
+  reason?: string;
   startedAt: string;
   finishedAt: string;
   billedSeconds: number;
