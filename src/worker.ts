@@ -21,7 +21,8 @@ import { secret, wholeNumber } from './shared/validation';
 import { createActivities } from './activities';
 import { createJanitorActivities, type JanitorActivityDeps } from './activities/janitor';
 import { createCapacityActivities, type CapacityActivityDeps } from './activities/capacity';
-import type { AciActivities, CapacityActivities, JanitorActivities } from './activities/types';
+import { createJobActivities } from './activities/jobs';
+import type { AciActivities, CapacityActivities, JanitorActivities, JobActivities } from './activities/types';
 import { loadCapacityConfig } from './capacity/load';
 import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
 import { dataConverterFromEnv } from './security/data-converter';
@@ -80,8 +81,8 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** the janitor's and admission's activities are needed only where their workflows run */
-  activities: AciActivities & Partial<JanitorActivities & CapacityActivities>;
+  /** the janitor's, admission's and the dependency wait's activities are needed only where they run */
+  activities: AciActivities & Partial<JanitorActivities & CapacityActivities & JobActivities>;
   /** payload encryption (src/security/data-converter.ts); default: payloads in clear */
   dataConverter?: DataConverter;
   /** a prebuilt bundle (tests bundle once per run); default: bundle src/workflows at start */
@@ -119,13 +120,18 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
 export type WorkerActivityDeps = JanitorActivityDeps & Omit<CapacityActivityDeps, 'aci' | 'client'>;
 
 /**
- * Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`), the janitor's, and
- * admission's (the capacity ledgers run on the worker's task queue).
+ * Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`), the janitor's,
+ * admission's (the capacity ledgers run on the worker's task queue), and the wait for a job's dependencies.
  */
 export function createWorkerActivities(
   deps: WorkerActivityDeps,
-): AciActivities & JanitorActivities & CapacityActivities {
-  return { ...createActivities(deps), ...createJanitorActivities(deps), ...createCapacityActivities(deps) };
+): AciActivities & JanitorActivities & CapacityActivities & JobActivities {
+  return {
+    ...createActivities(deps),
+    ...createJanitorActivities(deps),
+    ...createCapacityActivities(deps),
+    ...createJobActivities(deps),
+  };
 }
 
 async function main(): Promise<void> {

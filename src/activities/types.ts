@@ -102,3 +102,22 @@ export interface CapacityActivities {
   /** Starts the account's ledger if it is not running (a run that could not signal it asks for this). */
   ensureCapacityLedger: (input: { accountKey: string }) => Promise<void>;
 }
+
+export interface AwaitJobsInput {
+  tenant: string;
+  jobIds: string[];
+  condition: 'AllSucceeded' | 'AllFinished';
+}
+
+/** How a job's dependencies ended: satisfied, or not and why (the first that decided it). */
+export interface DependencyOutcome {
+  satisfied: boolean;
+  reason?: string;
+  /** the dependencies that ended, with their state (`Missing`: no such job) */
+  jobs: Array<{ jobId: string; state: string }>;
+}
+
+export interface JobActivities {
+  /** Waits until the jobs have ended (or, with AllSucceeded, one ended otherwise than Completed). */
+  awaitJobs: (input: AwaitJobsInput) => Promise<DependencyOutcome>;
+}

@@ -32,9 +32,7 @@ const APPENDED_FIRE_TIME = /-(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
  */
 export function scheduledJobId(name: string, workflowId: string, fallback: Date): string {
   const match = APPENDED_FIRE_TIME.exec(workflowId);
-  const stamp = match
-    ? match.slice(1).join('')
-    : fallback.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const stamp = match ? match.slice(1).join('') : fallback.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `${name}-${stamp}`;
 }
 

@@ -3,7 +3,7 @@
  * Failures the activities classify as permanent (AciFailureType) are never retried.
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { AciActivities, CapacityActivities } from '../activities/types';
+import type { AciActivities, CapacityActivities, JobActivities } from '../activities/types';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 
 const NON_RETRYABLE_TYPES = Object.values(AciFailureType).filter(
@@ -113,3 +113,13 @@ export const { getContainerLogs } = proxyActivities<AciActivities>(
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
   }),
 );
+
+/**
+ * A job's wait for the jobs it depends on: as long as they take (retried after a week, or a lost worker), alive
+ * by heartbeat; cancelled with the job.
+ */
+export const { awaitJobs } = proxyActivities<JobActivities>({
+  startToCloseTimeout: '7 days',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});

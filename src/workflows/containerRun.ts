@@ -9,6 +9,7 @@
  * A long wait continues as new with the run's state, so a run may last as long as a spec allows (30 days).
  */
 import {
+  ApplicationFailure,
   CancellationScope,
   condition,
   allHandlersFinished,
@@ -16,12 +17,14 @@ import {
   ContinueAsNew,
   isCancellation,
   log,
+  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { controlUrl, reportChannelOf, runTokenLifetimeMs, type Control } from '../shared/container-contract';
 import type { ContainerGroupRef } from '../shared/container-groups';
 import { durationMs } from '../shared/duration';
+import { AciFailureType } from '../shared/failures';
 import type { RunResult } from '../shared/messages';
 import { containerGroupName } from '../shared/names';
 import { containerCostUsd, DEFAULT_ACI_PRICES } from '../shared/pricing';
@@ -38,8 +41,14 @@ import { removeGroup } from './cleanup';
 import { describeFailure } from './failures';
 import type { ContainerRunInput } from './inputs';
 import { watchGroup } from './monitor';
-import { nextStep, verdictOf, type Verdict } from './outcome';
+import { matchRule, nextStep, verdictOf, type MatchedRule, type Verdict } from './outcome';
 import { RunState } from './run-state';
+
+/**
+ * A restart finds the group gone (the platform took it away: an eviction) and makes it again. Runs that
+ * restarted a vanished group before this existed recorded a failed restart instead: they replay that way.
+ */
+const RECREATE_PATCH = 'recreate-vanished-group';
 
 export async function containerRun(input: ContainerRunInput): Promise<RunResult> {
   const { spec, resumed } = input;
@@ -103,6 +112,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         return {
           status: 'Failed',
           message: `could not create the container group: ${describeFailure(error)}`,
+          reason: 'CreateFailed',
         };
       }
     }
@@ -169,13 +179,31 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       if (spec.control) ip = (await getContainerGroupState(group)).ip;
     } catch (error) {
       if (isCancellation(error)) throw error;
+      if (isGroupGone(error) && patched(RECREATE_PATCH)) return recreate();
       return { kind: 'lost', reason: `could not restart the container group: ${describeFailure(error)}` };
     }
     return attempt(ip);
   }
 
-  /** Removes (or keeps) the group without letting a cancellation interrupt, and reports the run. */
-  async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
+  /** The group vanished (evicted): the same group again, billed from the first create on. */
+  async function recreate(): Promise<AttemptOutcome> {
+    log.info('The container group is gone; creating it again', {
+      groupName: group.name,
+      attempt: run.attempt,
+    });
+    const firstBilledMs = billedFromMs;
+    const created = await create();
+    billedFromMs = firstBilledMs ?? billedFromMs;
+    if ('status' in created)
+      return { kind: 'lost', reason: created.message ?? 'could not create the group again' };
+    return attempt(created.ip);
+  }
+
+  /**
+   * Removes (or keeps) the group without letting a cancellation interrupt, and reports the run; `rule` is the
+   * failure rule that decided its end (the job reads FailJob and Ignore from it).
+   */
+  async function finish(verdict: Verdict, keepGroup: boolean, rule?: MatchedRule): Promise<RunResult> {
     run.phase = 'CleaningUp';
     const removal = await CancellationScope.nonCancellable(() =>
       removeGroup(group, { keep: keepGroup, logTailLines: spec.logTailLines, admission }),
@@ -199,6 +227,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         pool: admission.placement.pool,
         queuedSeconds: Math.round(admission.waitedMs / 1000),
       }),
+      ...(rule && { rule, ...(rule.action === 'Ignore' && { ignored: true }) }),
     };
   }
 
@@ -224,15 +253,19 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       outcome = await awaitOutcome();
     } else {
       const created = await create();
-      // a failed create may still have left a failed group behind: finish removes it
-      if ('status' in created) return await finish(created, false);
+      // a failed create may still have left a failed group behind: finish removes it. No rule restarts it
+      // (the spec refuses RestartInstance on CreateFailed), but one may fail the job or ignore it.
+      if ('status' in created) {
+        const rule = matchRule(spec.failurePolicy?.rules, created);
+        return await finish(created, false, rule);
+      }
       outcome = await attempt(created.ip);
     }
     for (;;) {
       if (outcome.kind === 'historyFull') return await continueWaiting();
       const verdict = verdictOf(outcome, spec.timeLimit);
       const step = nextStep(verdict, spec, run.attempt);
-      if (step.action === 'finish') return await finish(verdict, step.keepGroup);
+      if (step.action === 'finish') return await finish(verdict, step.keepGroup, step.rule);
       outcome = await restart(step.backoffMs);
     }
   } catch (error) {
@@ -241,6 +274,12 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
     throw error;
   }
+}
+
+/** An activity failed because the container group (or its resource group) does not exist. */
+function isGroupGone(error: unknown): boolean {
+  const cause = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure && cause.type === AciFailureType.notFound;
 }
 
 /** Cancelled (or broken by an unexpected failure): the group goes, whatever the policies say. */

@@ -10,7 +10,9 @@ import { getContainerGroupState, getContainerProgress } from './activities';
 import type { ProgressNote } from './run-state';
 
 export type Observation =
-  { kind: 'exited'; exitCode?: number; detail?: string } | { kind: 'lost'; reason: string };
+  | { kind: 'exited'; exitCode?: number; detail?: string }
+  /** `evicted`: the platform took the group away (it vanished, or someone else stopped it) */
+  | { kind: 'lost'; reason: string; evicted?: boolean };
 
 export interface WatchOptions {
   group: ContainerGroupRef;
@@ -34,7 +36,7 @@ export async function watchGroup(options: WatchOptions): Promise<Observation> {
 
 /** What a group's state means for the run; undefined while the container is still working. */
 export function observe(state: ContainerGroupState): Observation | undefined {
-  if (!state.exists) return { kind: 'lost', reason: 'the container group disappeared' };
+  if (!state.exists) return { kind: 'lost', reason: 'the container group disappeared', evicted: true };
   if (state.provisioningState?.toLowerCase() === 'failed') {
     const lastEvent = state.events.at(-1);
     return { kind: 'lost', reason: `provisioning failed${lastEvent ? `: ${lastEvent.message}` : ''}` };
@@ -46,7 +48,8 @@ export function observe(state: ContainerGroupState): Observation | undefined {
   // With restartPolicy Never the group ends with its container; trust the group if the container says nothing.
   if (state.groupState === 'Succeeded') return { kind: 'exited', exitCode: 0 };
   if (state.groupState === 'Failed') return { kind: 'exited', detail: 'the container group failed' };
-  if (state.groupState === 'Stopped') return { kind: 'lost', reason: 'the container group was stopped' };
+  if (state.groupState === 'Stopped')
+    return { kind: 'lost', reason: 'the container group was stopped', evicted: true };
   return undefined;
 }
 

@@ -6,8 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { indexedValueType } from '../../dev/temporal-server';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createJobActivities } from '../../src/activities/jobs';
 import { ProjectMetrics } from '../../src/observability/metrics';
 import { metricsSinks } from '../../src/observability/metrics-sinks';
 import { completionSignal, type CompletionReport } from '../../src/shared/messages';
@@ -47,7 +49,11 @@ export function fakeAci(env: TestWorkflowEnvironment, options: Omit<FakeAciOptio
   });
 }
 
-/** Runs `body` while a worker with the fake ACI serves a fresh task queue. */
+/**
+ * Runs `body` while a worker with the fake ACI serves a fresh task queue, with the real wait for a job's
+ * dependencies. Its client is a plain one: the environment's own would unlock time skipping while the wait
+ * long-polls a dependency, and a test could no longer watch a job wait.
+ */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   aci: FakeAci,
@@ -59,7 +65,12 @@ export async function withWorker<T>(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: aci.activities(),
+    activities: {
+      ...createJobActivities({
+        client: new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }),
+      }),
+      ...aci.activities(),
+    },
     // the ledger reports its metrics through the same sink as production workers
     sinks: metricsSinks(new ProjectMetrics()),
   });
