@@ -236,7 +236,8 @@ async function follow(api: ApiCall, jobId: string): Promise<JobSummary> {
       };
       if (body.status) view.update(body.status);
       if (body.result) return body.result;
-      if (body.state !== 'Running') throw new Error(`the job ended ${body.state}`);
+      if (body.state !== 'Running' && body.state !== 'Waiting')
+        throw new Error(`the job ended ${body.state}`);
       await sleep(500);
     }
   } finally {

@@ -19,19 +19,25 @@ import Fastify, {
 import {
   isTemporalUnavailable,
   JobFinishedError,
+  JobNotFinishedError,
   JobNotFoundError,
+  NothingToRerunError,
   RunNotFoundError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   type JobClient,
 } from '../client';
 import type { ApiKeys } from '../security/api-keys';
 import { RunTokens } from '../security/run-tokens';
 import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
+import { ScheduleSpecError } from '../shared/schedule-spec';
 import type { CodecEndpointOptions } from '../security/data-converter';
 import { registerCodecRoutes } from './codec-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
 import { registerRunsRoutes } from './runs-routes';
+import { registerSchedulesRoutes } from './schedules-routes';
 
 export interface ApiServerOptions {
   /** submits and reads jobs; its settings say how containers report back */
@@ -97,10 +103,24 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError)
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
-    if (error instanceof JobNotFoundError || error instanceof RunNotFoundError) {
+    if (
+      error instanceof JobNotFoundError ||
+      error instanceof RunNotFoundError ||
+      error instanceof ScheduleNotFoundError
+    ) {
       return reply.code(404).send(errorBody('NotFound', error.message));
     }
-    if (error instanceof JobFinishedError) return reply.code(409).send(errorBody(error.code, error.message));
+    if (
+      error instanceof JobFinishedError ||
+      error instanceof JobNotFinishedError ||
+      error instanceof NothingToRerunError ||
+      error instanceof ScheduleExistsError
+    ) {
+      return reply.code(409).send(errorBody(error.code, error.message));
+    }
+    if (error instanceof ScheduleSpecError) {
+      return reply.code(400).send(errorBody('InvalidSchedule', error.message, error.problems));
+    }
     if (error instanceof JobSpecError) {
       return reply.code(400).send(errorBody('InvalidJobSpec', error.message, error.problems));
     }
@@ -137,6 +157,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   );
 
   await registerJobsRoutes(app, options);
+  await registerSchedulesRoutes(app, options);
   await registerRunsRoutes(app, {
     client: options.jobs.temporal,
     runTokens: new RunTokens(options.callbackSecret),

@@ -152,7 +152,8 @@ export class JobClient {
   constructor(
     /** the Temporal client underneath, for what this class does not cover */
     readonly temporal: Client,
-    private readonly options: JobClientOptions,
+    /** where jobs start (task queue) and the settings they carry */
+    readonly options: JobClientOptions,
   ) {}
 
   /**
@@ -162,7 +163,7 @@ export class JobClient {
   async submit(spec: SubmittedJobSpec, options: OperationOptions = {}): Promise<SubmittedJob> {
     const ref = { tenant: spec.tenant, jobId: spec.jobId };
     const workflowId = jobWorkflowId(ref.tenant, ref.jobId);
-    if (spec.dependsOn) await this.checkDependencies(spec, options);
+    if (spec.dependsOn) await this.checkDependencies(spec.tenant, spec.dependsOn.jobs, spec.jobId, options);
     try {
       await this.call(options, () =>
         this.temporal.workflow.start(batchJob, {
@@ -192,21 +193,26 @@ export class JobClient {
 
   /**
    * A job may depend only on jobs of its tenant already submitted (so dependencies never form a cycle), and
-   * not on itself: otherwise a JobSpecError naming each `dependsOn.jobs.<i>`.
+   * not on itself (`jobId`): otherwise a JobSpecError naming each `dependsOn.jobs.<i>`.
    */
-  private async checkDependencies(spec: SubmittedJobSpec, options: OperationOptions): Promise<void> {
+  async checkDependencies(
+    tenant: string,
+    dependencies: readonly string[],
+    jobId: string | undefined,
+    options: OperationOptions = {},
+  ): Promise<void> {
     const problems: Array<{ path: string; message: string }> = [];
     await Promise.all(
-      spec.dependsOn!.jobs.map(async (jobId, i) => {
+      dependencies.map(async (dependency, i) => {
         const path = `dependsOn.jobs.${i}`;
-        if (jobId === spec.jobId) return problems.push({ path, message: 'a job cannot depend on itself' });
+        if (dependency === jobId) return problems.push({ path, message: 'a job cannot depend on itself' });
         try {
-          await this.describeJob({ tenant: spec.tenant, jobId }, options);
+          await this.describeJob({ tenant, jobId: dependency }, options);
         } catch (error) {
           if (!(error instanceof JobNotFoundError)) throw error;
           problems.push({
             path,
-            message: `no job ${spec.tenant}/${jobId}: a job may depend only on jobs already submitted; submit it first`,
+            message: `no job ${tenant}/${dependency}: a job may depend only on jobs already submitted; submit it first`,
           });
         }
       }),
@@ -548,7 +554,7 @@ export class JobClient {
 }
 
 /** Shown in the Web UI next to the job; never the environment (it may hold secrets). */
-function jobMemo(spec: SubmittedJobSpec): Record<string, unknown> {
+export function jobMemo(spec: JobSpec): Record<string, unknown> {
   return {
     image: spec.image,
     instances: instanceCount(spec),
