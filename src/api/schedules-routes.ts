@@ -35,8 +35,8 @@ const instant = (what: string) =>
 const backfillBody = z
   .object({ start: instant('start'), end: instant('end'), overlap: overlap.optional() })
   .strict()
-  .refine((body) => Date.parse(body.end) > Date.parse(body.start), {
-    message: 'end must be after start',
+  .refine((body) => Date.parse(body.end) >= Date.parse(body.start), {
+    message: 'end must not be before start (the same time: that one firing)',
     path: ['end'],
   });
 

@@ -204,7 +204,7 @@ export function scheduleCommand(): Command {
             const ref = parseScheduleRef(text, tenantOf(sub));
             const start = parseTime('--start', options.start);
             const end = parseTime('--end', options.end);
-            if (end <= start) throw usageError('--end must be after --start.');
+            if (end < start) throw usageError('--end must not be before --start.');
             await withTemporal(async (session) => {
               await schedules(session).backfill(ref, { start, end, overlap: options.overlap });
               if (options.json) {
