@@ -4,12 +4,13 @@
  * demo job on it, and the end-to-end tests run jobs on exactly the same assembly.
  */
 import { randomBytes } from 'node:crypto';
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { apiConnectionOptions, buildApiServer } from '../src/api/server';
 import {
   createAciClient,
-  createAciClientFromConfig,
+  createAciClientsFromConfig,
   EMULATOR_SUBSCRIPTION_ID,
   emulatorCredential,
   type AzureConfig,
@@ -80,14 +81,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const emulator = options.azure ? undefined : await startEmulator(options.emulator);
     if (emulator) stops.push(() => emulator.close());
-    const aci = options.azure
-      ? createAciClientFromConfig(options.azure)
-      : createAciClient({
-          subscriptionId: EMULATOR_SUBSCRIPTION_ID,
-          credential: emulatorCredential,
-          endpoint: emulator!.endpoint,
-          caPem: emulator!.caPem,
-        });
+    // a client per subscription: pools may name several (the emulator keeps an account per subscription too)
+    const clients = options.azure
+      ? createAciClientsFromConfig(options.azure)
+      : emulatorClients(emulator!.endpoint, emulator!.caPem);
 
     const encryption = options.payloadEncryption ?? loadPayloadEncryption();
     const dataConverter = dataConverterOf(encryption);
@@ -114,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
     stops.push(() => nativeConnection.close());
     const aciDeps = {
-      aci,
+      ...clients,
       defaultResourceGroup: options.resourceGroup ?? options.azure?.defaultResourceGroup ?? 'aci-batch-local',
       pollIntervalMs: options.pollIntervalMs ?? options.azure?.pollIntervalMs ?? 200,
     };
@@ -153,4 +150,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** Clients of the emulator: the default subscription's, and any other's on first use. */
+export function emulatorClients(
+  endpoint: string,
+  caPem: string,
+): {
+  aci: ContainerInstanceManagementClient;
+  aciFor: (subscriptionId: string) => ContainerInstanceManagementClient;
+} {
+  const clients = new Map<string, ContainerInstanceManagementClient>();
+  const aciFor = (subscriptionId: string) => {
+    let client = clients.get(subscriptionId);
+    if (!client) {
+      client = createAciClient({ subscriptionId, credential: emulatorCredential, endpoint, caPem });
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+  return { aci: aciFor(EMULATOR_SUBSCRIPTION_ID), aciFor };
 }

@@ -26,7 +26,7 @@ import { loadCapacityConfig } from './capacity/load';
 import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
 import { dataConverterFromEnv } from './security/data-converter';
 import { RunTokens } from './security/run-tokens';
-import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
+import { createAciClientsFromConfig, loadAzureConfig } from './azure/client';
 import { loadAll, loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
 import { loadObservabilityConfig } from './observability/config';
 import { ProjectMetrics } from './observability/metrics';
@@ -152,7 +152,8 @@ async function main(): Promise<void> {
       dataConverter,
     });
     const aciDeps = {
-      aci: createAciClientFromConfig(azure),
+      // pools may live in other subscriptions: a client per subscription, one credential
+      ...createAciClientsFromConfig(azure),
       defaultResourceGroup: azure.defaultResourceGroup,
       pollIntervalMs: azure.pollIntervalMs,
     };

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectReporter, type RunReporter } from '../../src/container/reporter';
+import { connectReporter, runEnvironment, type RunReporter } from '../../src/container/reporter';
 import { loadSampleJobConfig, type SampleJobConfig } from './config';
 
 interface WorkState {
@@ -67,8 +67,10 @@ function serveControlEndpoint(
 }
 
 async function main(): Promise<number> {
-  const config = loadSampleJobConfig();
-  const reporter = await connectReporter();
+  // a warm container (from a standby pool) waits here for its run's settings
+  const env = await runEnvironment();
+  const config = loadSampleJobConfig(env);
+  const reporter = await connectReporter(env);
   const state: WorkState = { percent: 0 };
   try {
     const run = () => doWork(config, reporter, state);

@@ -8,6 +8,8 @@
  * Every report carries a fresh reportId, so a re-sent report is recognised and ignored by the workflow.
  */
 import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { backOff } from 'exponential-backoff';
@@ -20,7 +22,41 @@ import {
   type RunProgress,
 } from '../shared/messages';
 import { dataConverterFromEnv } from '../security/data-converter';
-import { CONTAINER_ENV } from '../shared/names';
+import { CONTAINER_ENV, CONTAINER_NAME } from '../shared/names';
+
+/** Where ACI mounts this container's config map, a file per key (the emulator says where its stand-in is). */
+export function configMapDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.ACI_EMULATOR_CONFIGMAP_DIR ?? '/mnt/configmap', CONTAINER_NAME);
+}
+
+/**
+ * The run's environment. A container created for its run has it in its variables. A warm container, taken
+ * from a standby pool, started before it had a run: its run's settings (the job's env and the ACI_BATCH_*
+ * variables) arrive later as config map files, so it waits for them and returns its variables with theirs.
+ */
+export async function runEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  pollMs = 200,
+): Promise<NodeJS.ProcessEnv> {
+  if (env[CONTAINER_ENV.runId]) return env;
+  const dir = configMapDir(env);
+  let seen = '';
+  for (;;) {
+    const keys = (await readdir(dir).catch(() => [] as string[])).filter((name) => !name.startsWith('.'));
+    // the files of one update appear one by one: read them once two looks agree
+    const now = keys.sort().join();
+    const settled = now === seen;
+    seen = now;
+    if (settled && keys.includes(CONTAINER_ENV.runId)) {
+      const settings: NodeJS.ProcessEnv = {};
+      for (const key of keys) {
+        settings[key] = await readFile(join(dir, key), 'utf8');
+      }
+      return { ...env, ...settings };
+    }
+    await sleep(pollMs);
+  }
+}
 
 export interface RunReporter {
   /** 1 for the first attempt, 2 after the first restart, ... */

@@ -48,6 +48,10 @@ export type RunPhase =
   | 'Starting'
   | 'Running'
   | 'Restarting'
+  /** its Spot group was evicted: waiting for the platform to bring it back */
+  | 'Evicted'
+  /** leaving an evicted Spot group for Regular capacity */
+  | 'Moving'
   | 'CleaningUp'
   | 'Succeeded'
   | 'Failed'
@@ -82,9 +86,18 @@ export interface RunResult {
   billedSeconds: number;
   costUsd: number;
   logTail: string;
-  /** under admission: the pool it ran in, and how long it waited for capacity */
+  /** under admission: the pool and region it ran in (last, when it moved), and how long it waited for capacity */
   pool?: string;
+  region?: string;
   queuedSeconds?: number;
+  /** it ended on a Spot group */
+  spot?: boolean;
+  /** of billedSeconds, those on Spot groups (priced apart) */
+  spotSeconds?: number;
+  /** Spot evictions it lived through (none counts against maxRestarts) */
+  evictions?: number;
+  /** its group came warm from a standby pool (absent: no standby pool was involved) */
+  warm?: boolean;
 }
 
 /** A run as the job summary lists it: without the log tail and the container's result (history size). */
@@ -110,8 +123,8 @@ export interface JobStatus {
     queuePosition?: number;
     estimatedStartAt?: string;
   }>;
-  /** under admission: the pool's ledger, where the job's queued runs wait */
-  capacity?: { ledgerId: string; pool: string };
+  /** under admission: the ledger where the job's queued runs wait, and the pools it may use */
+  capacity?: { ledgerId: string; pools: string[] };
 }
 
 export interface JobSummary {
@@ -127,6 +140,8 @@ export interface JobSummary {
   finishedAt: string;
   billedSeconds: number;
   costUsd: number;
+  /** when runs used Spot: the Spot share of billedSeconds and costUsd, and the evictions */
+  spot?: { billedSeconds: number; costUsd: number; evictions: number };
   /** by instance index */
   runs: RunSummary[];
 }

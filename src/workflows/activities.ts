@@ -31,8 +31,9 @@ export const { createContainerGroup } = proxyActivities<AciActivities>(
 );
 
 /**
- * Create under admission: the ledger paces creates and owns the retry after a 429 or a quota error (it pauses
- * the account or corrects its books, and grants again), so the activity does not retry those itself.
+ * Create under admission: the ledger paces creates and owns the retry after a 429, a quota error or a region
+ * without capacity (it pauses the account, corrects its books or cools the pool down, and grants again, maybe
+ * elsewhere), so the activity does not retry those itself.
  */
 export const { createContainerGroup: createAdmittedContainerGroup } = proxyActivities<AciActivities>({
   startToCloseTimeout: '30 minutes',
@@ -43,12 +44,17 @@ export const { createContainerGroup: createAdmittedContainerGroup } = proxyActiv
     initialInterval: '15 seconds',
     backoffCoefficient: 2,
     maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, AciFailureType.throttled, AciFailureType.quotaExceeded],
+    nonRetryableErrorTypes: [
+      ...NON_RETRYABLE_TYPES,
+      AciFailureType.throttled,
+      AciFailureType.quotaExceeded,
+      AciFailureType.noCapacity,
+    ],
   },
 });
 
 /** The admission activities: short reads and one start of a ledger; retried until they work. */
-export const { resolveCapacity, ensureCapacityLedger, loadCapacityAccount, findAbandonedLeases } =
+export const { resolveCapacity, ensureCapacityLedger, describeCapacity, findAbandonedLeases } =
   proxyActivities<CapacityActivities>(
     options({
       startToCloseTimeout: '1 minute',

@@ -7,6 +7,11 @@
  *
  * Every path that created a group removes it, or stops it when a policy keeps it; cancellation included.
  * A long wait continues as new with the run's state, so a run may last as long as a spec allows (30 days).
+ *
+ * Under admission the ledger leases the run a place (a pool, Regular or Spot) before the create; ACI refusing
+ * the create (429, quota, no capacity in the region) hands the lease back and the run waits again, maybe for
+ * another pool. A Spot group that ACI evicts is waited for (the platform restarts it) or deleted and the run
+ * moved to Regular capacity, as the job's placement says; an eviction is not a restart of the job's policy.
  */
 import {
   CancellationScope,
@@ -20,11 +25,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { controlUrl, reportChannelOf, runTokenLifetimeMs, type Control } from '../shared/container-contract';
-import type { ContainerGroupRef } from '../shared/container-groups';
+import { placementOptions, type PoolPlacement } from '../shared/capacity';
+import type { ContainerGroupRef, GroupPlacement } from '../shared/container-groups';
 import { durationMs } from '../shared/duration';
+import type { InstanceSpec } from '../shared/job-spec';
 import type { RunResult } from '../shared/messages';
 import { containerGroupName } from '../shared/names';
-import { containerCostUsd, DEFAULT_ACI_PRICES } from '../shared/pricing';
+import { DEFAULT_ACI_PRICES, runCostUsd } from '../shared/pricing';
 import {
   createAdmittedContainerGroup,
   createContainerGroup,
@@ -37,7 +44,7 @@ import { awaitAttemptOutcome, type AttemptOutcome } from './attempt-wait';
 import { removeGroup } from './cleanup';
 import { describeFailure } from './failures';
 import type { ContainerRunInput } from './inputs';
-import { watchGroup } from './monitor';
+import { awaitRecovery, watchGroup } from './monitor';
 import { nextStep, verdictOf, type Verdict } from './outcome';
 import { RunState } from './run-state';
 
@@ -47,7 +54,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
   const run = new RunState(containerGroupName(spec.tenant, spec.jobId, input.instanceIndex), resumed);
   run.listen();
   const placement = input.capacity;
-  // under admission the pool's ledger decides when the group may be created (and deleted)
+  // under admission the ledger decides where and when the group may be created (and when deleted)
   const admission =
     placement &&
     new Admission(
@@ -58,47 +65,65 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         jobId: spec.jobId,
         priority: placement.priority,
         cores: spec.cpu,
-        pool: placement.pool,
+        options: placementOptions(placement),
         groupName: run.groupName,
-        resourceGroup: spec.resourceGroup ?? placement.resourceGroup,
+        ...(spec.resourceGroup && { resourceGroup: spec.resourceGroup }),
       },
       resumed?.admission,
     );
   admission?.listen();
 
   const startedAtMs = resumed?.startedAtMs ?? Date.now();
-  let billedFromMs = resumed?.billedFromMs;
+  const billing = new Billing(resumed);
   // '' lets the worker use its default resource group; create answers with the one it used
-  let group: ContainerGroupRef = {
-    resourceGroup: resumed?.resourceGroup ?? spec.resourceGroup ?? placement?.resourceGroup ?? '',
+  let group: ContainerGroupRef = resumed?.group ?? {
+    resourceGroup: resumed?.resourceGroup ?? spec.resourceGroup ?? '',
     name: run.groupName,
   };
   let deadlineMs = resumed?.deadlineMs ?? 0;
+  let warm: boolean | undefined = resumed?.warm;
+  /** where the current (or last) group was made, under admission */
+  let ranIn: { pool: PoolPlacement; spot: boolean } | undefined = resumed?.ranIn;
 
   /**
-   * Creates the group (under admission, once the ledger grants a lease); a failure ends the run (restarting
-   * cannot fix an image or a spec ARM refuses), except ACI's 429 and quota answers under admission: the run
-   * gives the lease back and waits for capacity again.
+   * Creates the group (under admission, once the ledger grants a lease, where it grants it); a failure ends the
+   * run (restarting cannot fix an image or a spec ARM refuses), except ACI's 429, quota and no-capacity answers
+   * under admission: the run gives the lease back and waits for capacity again.
    */
   async function create(): Promise<{ ip?: string } | Verdict> {
     for (;;) {
+      let where: GroupPlacement | undefined;
       if (admission) {
         await admission.acquire(run);
         run.phase = 'Creating';
+        const pool = admission.pool!;
+        ranIn = { pool, spot: admission.spot };
+        group = {
+          subscriptionId: pool.subscriptionId,
+          resourceGroup: pool.resourceGroup,
+          name: run.groupName,
+        };
+        where = {
+          region: pool.region,
+          spot: admission.spot,
+          ...(pool.standby && canStartWarm(spec, input) && { standby: pool.standby }),
+        };
       }
-      billedFromMs = Date.now();
+      billing.start(admission?.spot ?? false);
       try {
         const created = await (admission ? createAdmittedContainerGroup : createContainerGroup)({
           ...group,
           spec,
           run: { workflowId: runId, firstRunId, jobId: spec.jobId, instanceIndex: input.instanceIndex },
-          reporting: reportChannelOf(input.settings, billedFromMs + runTokenLifetimeMs(spec)),
+          reporting: reportChannelOf(input.settings, Date.now() + runTokenLifetimeMs(spec)),
+          ...(where && { placement: where }),
         });
-        group = { resourceGroup: created.resourceGroup, name: created.name };
+        group = { ...group, resourceGroup: created.resourceGroup };
+        warm = created.warm;
         return { ip: created.ip };
       } catch (error) {
         if (isCancellation(error)) throw error;
-        billedFromMs = undefined;
+        billing.cancel();
         if (admission && (await admission.refused(error))) continue;
         return {
           status: 'Failed',
@@ -140,6 +165,11 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     }
   }
 
+  function monitorIntervalMs(): number {
+    const specMs = durationMs(spec.monitorInterval);
+    return admission ? admission.monitorIntervalMs(specMs) : specMs;
+  }
+
   function awaitOutcome(): Promise<AttemptOutcome> {
     const control = spec.control;
     const progressPath = control?.progressPath;
@@ -148,11 +178,10 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     return awaitAttemptOutcome(run, deadlineMs, () =>
       watchGroup({
         group,
-        intervalMs: admission
-          ? admission.monitorIntervalMs(durationMs(spec.monitorInterval))
-          : durationMs(spec.monitorInterval),
+        intervalMs: monitorIntervalMs(),
         progressUrl,
         onProgress: (progress) => run.noteProgress(progress),
+        evictionsSeen: billing.evictions,
       }),
     );
   }
@@ -174,6 +203,42 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     return attempt(ip);
   }
 
+  /**
+   * ACI evicted the Spot group. Per the placement: wait (up to its limit) for the platform to bring it back and
+   * go on with the same attempt, or delete it and create the run again on Regular capacity. Neither counts as a
+   * restart of the job's failure policy. An eviction the platform already undid between two looks is waited
+   * out: the container is running again.
+   */
+  async function evicted(eviction: {
+    evictions: number;
+    waiting: boolean;
+  }): Promise<AttemptOutcome | Verdict> {
+    billing.evictions = eviction.evictions;
+    const policy = spec.placement?.onEviction ?? { action: 'regular', maxWait: '0s' };
+    log.warn('The Spot container group was evicted', { groupName: group.name, policy: policy.action });
+    let back = !eviction.waiting;
+    if (!back && policy.action === 'wait') {
+      run.phase = 'Evicted';
+      back = await awaitRecovery(group, monitorIntervalMs(), durationMs(policy.maxWait));
+      if (!back) log.warn('The evicted group did not come back in time', { groupName: group.name });
+    }
+    if (back) {
+      // the platform restarted the container: its work starts over, with a fresh time limit
+      run.phase = 'Running';
+      deadlineMs = Date.now() + durationMs(spec.timeLimit);
+      return awaitOutcome();
+    }
+    log.warn('Moving the run to Regular capacity', { groupName: group.name });
+    run.phase = 'Moving';
+    await CancellationScope.nonCancellable(() =>
+      removeGroup(group, { keep: false, logTailLines: 0, admission }),
+    );
+    billing.stop();
+    admission!.leaveSpot();
+    const created = await create();
+    return 'status' in created ? created : attempt(created.ip);
+  }
+
   /** Removes (or keeps) the group without letting a cancellation interrupt, and reports the run. */
   async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
     run.phase = 'CleaningUp';
@@ -182,7 +247,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     );
     run.phase = verdict.status;
     const finishedAtMs = Date.now();
-    const billedSeconds = billedFromMs ? Math.round((finishedAtMs - billedFromMs) / 1000) : 0;
+    billing.stop();
     log.info('Run finished', { status: verdict.status, attempts: run.attempt, exitCode: verdict.exitCode });
     return {
       instanceIndex: input.instanceIndex,
@@ -192,13 +257,14 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       keptGroup: removal.kept,
       startedAt: new Date(startedAtMs).toISOString(),
       finishedAt: new Date(finishedAtMs).toISOString(),
-      billedSeconds,
-      costUsd: containerCostUsd(billedSeconds, spec, input.settings.prices ?? DEFAULT_ACI_PRICES),
+      ...billing.result(spec, input.settings.prices ?? DEFAULT_ACI_PRICES),
       logTail: removal.logTail,
       ...(admission && {
-        pool: admission.placement.pool,
+        ...(ranIn && { pool: ranIn.pool.name, region: ranIn.pool.region }),
         queuedSeconds: Math.round(admission.waitedMs / 1000),
+        ...(ranIn?.spot && { spot: true }),
       }),
+      ...(warm !== undefined && { warm }),
     };
   }
 
@@ -210,16 +276,19 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       resumed: {
         ...run.snapshot(),
         startedAtMs,
-        billedFromMs: billedFromMs!, // set: only a created group is waited on
+        ...billing.snapshot(),
         deadlineMs,
         resourceGroup: group.resourceGroup,
+        group,
         admission: admission?.snapshot(),
+        ...(warm !== undefined && { warm }),
+        ...(ranIn && { ranIn }),
       },
     });
   }
 
   try {
-    let outcome: AttemptOutcome;
+    let outcome: AttemptOutcome | Verdict;
     if (resumed) {
       outcome = await awaitOutcome();
     } else {
@@ -229,7 +298,12 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       outcome = await attempt(created.ip);
     }
     for (;;) {
+      if ('status' in outcome) return await finish(outcome, false);
       if (outcome.kind === 'historyFull') return await continueWaiting();
+      if (outcome.kind === 'evicted') {
+        outcome = await evicted(outcome);
+        continue;
+      }
       const verdict = verdictOf(outcome, spec.timeLimit);
       const step = nextStep(verdict, spec, run.attempt);
       if (step.action === 'finish') return await finish(verdict, step.keepGroup);
@@ -240,6 +314,75 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     await removeAfterAbort(group, spec.logTailLines, admission);
     run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
     throw error;
+  }
+}
+
+/**
+ * Warm groups come from a profile that fixes image and size, and their per-run settings travel in a config
+ * map that ARM reads show: only runs with no secret to hand their container (no secret env, no run token)
+ * take one; the worker also checks that the job matches the profile.
+ */
+function canStartWarm(spec: InstanceSpec, input: ContainerRunInput): boolean {
+  return Object.keys(spec.secretEnv).length === 0 && !input.settings.callbackBaseUrl;
+}
+
+/**
+ * What the run is billed: from each create to the group's end, its Spot seconds apart. Carried across
+ * continue-as-new.
+ */
+class Billing {
+  private fromMs: number | undefined;
+  private onSpot = false;
+  private seconds = 0;
+  private spotSeconds = 0;
+  evictions = 0;
+
+  constructor(resumed?: ContainerRunInput['resumed']) {
+    this.fromMs = resumed?.billedFromMs;
+    this.onSpot = resumed?.ranIn?.spot ?? false;
+    this.seconds = resumed?.billedSecondsBefore ?? 0;
+    this.spotSeconds = resumed?.spotSecondsBefore ?? 0;
+    this.evictions = resumed?.evictions ?? 0;
+  }
+
+  /** A create begins: billing starts (a create that fails is cancelled). */
+  start(spot: boolean): void {
+    this.fromMs = Date.now();
+    this.onSpot = spot;
+  }
+
+  cancel(): void {
+    this.fromMs = undefined;
+  }
+
+  /** The group is gone (or stopped): its time is added up. */
+  stop(): void {
+    if (this.fromMs === undefined) return;
+    const seconds = Math.round((Date.now() - this.fromMs) / 1000);
+    this.seconds += seconds;
+    if (this.onSpot) this.spotSeconds += seconds;
+    this.fromMs = undefined;
+  }
+
+  result(resources: InstanceSpec, prices: NonNullable<ContainerRunInput['settings']['prices']>) {
+    const billed = {
+      billedSeconds: this.seconds,
+      ...(this.spotSeconds > 0 && { spotSeconds: this.spotSeconds }),
+    };
+    return {
+      ...billed,
+      costUsd: runCostUsd(billed, resources, prices),
+      ...(this.evictions > 0 && { evictions: this.evictions }),
+    };
+  }
+
+  snapshot() {
+    return {
+      billedFromMs: this.fromMs!, // set: only a created group is waited on
+      ...(this.seconds > 0 && { billedSecondsBefore: this.seconds }),
+      ...(this.spotSeconds > 0 && { spotSecondsBefore: this.spotSeconds }),
+      ...(this.evictions > 0 && { evictions: this.evictions }),
+    };
   }
 }
 

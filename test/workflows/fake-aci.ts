@@ -91,7 +91,7 @@ export class FakeAci {
     };
     return {
       resolveCapacity: async () => null,
-      loadCapacityAccount: noLedger,
+      describeCapacity: noLedger,
       findAbandonedLeases: noLedger,
       ensureCapacityLedger: noLedger,
       ...this.options.capacity,
