@@ -97,8 +97,8 @@ export interface AttemptLog {
 
 /** A run's log archive in its result. */
 export interface LogArchiveResult {
-  /** the logs container */
-  container: string;
+  /** the logs container (absent when no read of the run succeeded) */
+  container?: string;
   attempts: AttemptLog[];
   /** every attempt complete */
   complete: boolean;

@@ -17,6 +17,8 @@
  * first read that finds ACI's 4 MB full), and then the cursor says so.
  */
 import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { LogCursor } from '../shared/storage';
 
 export interface LogLine {
@@ -146,4 +148,22 @@ export function stripTimestamps(text: string): string {
 function keyOf(time: string): string {
   const match = STAMP.exec(`${time} `);
   return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}` : '';
+}
+
+/** A stream of archived text with each line's timestamp stripped (lines may span chunks). */
+export function stripTimestampsStream(): Transform {
+  let pending = '';
+  const decoder = new StringDecoder('utf8');
+  return new Transform({
+    transform(chunk: Buffer | string, _encoding, done) {
+      const text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      const end = text.lastIndexOf('\n') + 1;
+      pending = text.slice(end);
+      done(null, stripTimestamps(text.slice(0, end)));
+    },
+    flush(done) {
+      const rest = pending + decoder.end();
+      done(null, rest ? stripTimestamps(rest) : undefined);
+    },
+  });
 }

@@ -16,6 +16,7 @@ import {
   ContinueAsNew,
   isCancellation,
   log,
+  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -23,29 +24,45 @@ import { controlUrl, reportChannelOf, runTokenLifetimeMs, type Control } from '.
 import type { ContainerGroupRef } from '../shared/container-groups';
 import { durationMs } from '../shared/duration';
 import type { RunResult } from '../shared/messages';
+import type { OutputsResult } from '../shared/storage';
 import { containerGroupName } from '../shared/names';
 import { containerCostUsd, DEFAULT_ACI_PRICES } from '../shared/pricing';
 import {
   createAdmittedContainerGroup,
   createContainerGroup,
   getContainerGroupState,
+  listRunOutputs,
   restartContainerGroup,
   startContainerWork,
 } from './activities';
 import { Admission } from './admission';
 import { awaitAttemptOutcome, type AttemptOutcome } from './attempt-wait';
-import { removeGroup } from './cleanup';
+import { removeGroup, type RemoveOptions } from './cleanup';
 import { describeFailure } from './failures';
 import type { ContainerRunInput } from './inputs';
+import { RunArchive } from './log-archive';
 import { watchGroup } from './monitor';
 import { nextStep, verdictOf, type Verdict } from './outcome';
 import { RunState } from './run-state';
+
+/**
+ * Runs that archive their container's log and list their outputs (issue 15): new activities on the monitor's
+ * ticks and before every restart and removal, which runs started before would not replay.
+ */
+export const STORAGE_PATCH = 'log-archive-and-outputs';
 
 export async function containerRun(input: ContainerRunInput): Promise<RunResult> {
   const { spec, resumed } = input;
   const { workflowId: runId, firstExecutionRunId: firstRunId } = workflowInfo();
   const run = new RunState(containerGroupName(spec.tenant, spec.jobId, input.instanceIndex), resumed);
   run.listen();
+  // the run's log archive and outputs live under its first run id: a later job with the same id has its own
+  const archive = patched(STORAGE_PATCH)
+    ? new RunArchive(
+        { tenant: spec.tenant, jobId: spec.jobId, instanceIndex: input.instanceIndex, runKey: firstRunId },
+        resumed?.logArchive,
+      )
+    : undefined;
   const placement = input.capacity;
   // under admission the pool's ledger decides when the group may be created (and deleted)
   const admission =
@@ -74,6 +91,13 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     name: run.groupName,
   };
   let deadlineMs = resumed?.deadlineMs ?? 0;
+  /** a group exists (or existed): its container's log is archived before it goes */
+  let groupCreated = resumed !== undefined;
+  /** the attempt whose container the group holds (a restart's backoff runs ahead of the group) */
+  let groupAttempt = run.attempt;
+  /** the archive's last read and seal of the group's attempt, for removeGroup */
+  const closeLog = (): RemoveOptions['closeLog'] =>
+    archive && groupCreated ? (tailLines) => archive.close(group, groupAttempt, tailLines) : undefined;
 
   /**
    * Creates the group (under admission, once the ledger grants a lease); a failure ends the run (restarting
@@ -95,6 +119,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
           reporting: reportChannelOf(input.settings, billedFromMs + runTokenLifetimeMs(spec)),
         });
         group = { resourceGroup: created.resourceGroup, name: created.name };
+        groupCreated = true;
         return { ip: created.ip };
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -145,14 +170,17 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     const progressPath = control?.progressPath;
     const progressUrl =
       control && progressPath ? (ip: string) => controlUrl(ip, control, progressPath) : undefined;
+    // the archive's read is a second ARM read per tick: within the pool's read budget, ticks come less often
+    const archiving = archive !== undefined && !archive.disabled;
     return awaitAttemptOutcome(run, deadlineMs, () =>
       watchGroup({
         group,
         intervalMs: admission
-          ? admission.monitorIntervalMs(durationMs(spec.monitorInterval))
+          ? admission.monitorIntervalMs(durationMs(spec.monitorInterval), archiving ? 2 : 1)
           : durationMs(spec.monitorInterval),
         progressUrl,
         onProgress: (progress) => run.noteProgress(progress),
+        ...(archive && { onWorking: () => archive.tick(group, run.attempt) }),
       }),
     );
   }
@@ -162,9 +190,12 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     run.beginRestart();
     log.info('Restarting the container group', { groupName: group.name, attempt: run.attempt });
     await sleep(backoffMs);
+    // the restart starts the container afresh, with an empty log: the finished attempt's archive ends here
+    await archive?.close(group, groupAttempt, 0);
     let ip: string | undefined;
     try {
       await restartContainerGroup(group);
+      groupAttempt = run.attempt;
       // a restart is a new deployment: the IP address may have changed
       if (spec.control) ip = (await getContainerGroupState(group)).ip;
     } catch (error) {
@@ -178,8 +209,15 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
   async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
     run.phase = 'CleaningUp';
     const removal = await CancellationScope.nonCancellable(() =>
-      removeGroup(group, { keep: keepGroup, logTailLines: spec.logTailLines, admission }),
+      removeGroup(group, {
+        keep: keepGroup,
+        logTailLines: spec.logTailLines,
+        admission,
+        closeLog: closeLog(),
+      }),
     );
+    const outputs = await CancellationScope.nonCancellable(() => listOutputs());
+    const logArchive = archive?.result();
     run.phase = verdict.status;
     const finishedAtMs = Date.now();
     const billedSeconds = billedFromMs ? Math.round((finishedAtMs - billedFromMs) / 1000) : 0;
@@ -195,11 +233,31 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       billedSeconds,
       costUsd: containerCostUsd(billedSeconds, spec, input.settings.prices ?? DEFAULT_ACI_PRICES),
       logTail: removal.logTail,
+      ...(logArchive && { logArchive }),
+      ...(outputs && { outputs }),
       ...(admission && {
         pool: admission.placement.pool,
         queuedSeconds: Math.round(admission.waitedMs / 1000),
       }),
     };
+  }
+
+  /** The outputs the run's container uploaded, once it can upload no more; none without a group or storage. */
+  async function listOutputs(): Promise<OutputsResult | undefined> {
+    if (!archive || archive.disabled || !groupCreated) return undefined;
+    try {
+      return (
+        (await listRunOutputs({
+          tenant: spec.tenant,
+          jobId: spec.jobId,
+          instanceIndex: input.instanceIndex,
+          runKey: firstRunId,
+        })) ?? undefined
+      );
+    } catch (error) {
+      log.warn('Could not list the run outputs', { error: String(error) });
+      return undefined;
+    }
   }
 
   /** History is getting long: carry the run's state into a fresh history and wait on there. */
@@ -214,6 +272,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         deadlineMs,
         resourceGroup: group.resourceGroup,
         admission: admission?.snapshot(),
+        logArchive: archive?.snapshot(),
       },
     });
   }
@@ -237,7 +296,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     }
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
-    await removeAfterAbort(group, spec.logTailLines, admission);
+    await removeAfterAbort(group, spec.logTailLines, admission, closeLog());
     run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
     throw error;
   }
@@ -248,12 +307,13 @@ async function removeAfterAbort(
   group: ContainerGroupRef,
   logTailLines: number,
   admission: Admission | undefined,
+  closeLog: RemoveOptions['closeLog'],
 ): Promise<void> {
   // a run that never got a lease never made a group
   if (admission && !admission.holdsLease) return;
   try {
     await CancellationScope.nonCancellable(() =>
-      removeGroup(group, { keep: false, logTailLines, admission }),
+      removeGroup(group, { keep: false, logTailLines, admission, closeLog }),
     );
   } catch (cleanupError) {
     log.error('Could not remove the container group', { groupName: group.name, error: String(cleanupError) });

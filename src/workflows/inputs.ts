@@ -6,6 +6,7 @@ import type { JobSettings } from '../shared/job-settings';
 import type { RunSummary } from '../shared/messages';
 import type { CapacityPlacement } from '../shared/capacity';
 import type { AdmissionSnapshot } from './admission';
+import type { ArchiveSnapshot } from './log-archive';
 import type { RunSnapshot } from './run-state';
 
 export type { JobSettings };
@@ -49,4 +50,6 @@ export interface ResumedRun extends RunSnapshot {
   resourceGroup: string;
   /** the run's lease, under admission */
   admission?: AdmissionSnapshot;
+  /** where the log archive stands */
+  logArchive?: ArchiveSnapshot;
 }
