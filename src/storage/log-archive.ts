@@ -41,7 +41,7 @@ export async function archiveRead(
   if (current.sealed) return { cursor: current, appended, gap };
   await storage.ensureContainers();
   for (let recoveries = 0; ; recoveries++) {
-    const fresh = newLines(read, current);
+    const fresh = newLines(read, current, { last: options.seal });
     gap ||= fresh.gap;
     try {
       if (fresh.lines.length > 0 || (options.seal && current.bytes === 0)) {

@@ -13,6 +13,9 @@
  *  4. else ACI no longer keeps the lines just after the last archived one: the lines with a later timestamp
  *     are taken and the read counts as a gap (lines may be missing), which the run reports.
  *
+ * A first read counts as a gap too when ACI may have cut the log before it: 4 MB nearly full, or, for the
+ * attempt's last read (its container may have stopped), 1,000 lines or nearly 16 KB.
+ *
  * Lines are never taken twice. They are lost only where ACI itself dropped them before a read (case 4, and a
  * first read that finds ACI's 4 MB full), and then the cursor says so.
  */
@@ -37,6 +40,9 @@ const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z /;
 
 /** Reads of ACI's 4 MB (lines and newlines, without timestamps) this close to full may have dropped lines. */
 const FULL_LOG_BYTES = 4 * 1024 * 1024 - 16 * 1024;
+/** A stopped container's log this long may have been cut to ACI's last 1,000 lines or 16 KB. */
+const STOPPED_LINES = 1000;
+const STOPPED_BYTES = 16 * 1024 - 1024;
 
 /** The lines of a `listLogs(timestamps: true)` content; a line without a timestamp joins the one before. */
 export function parseLogContent(content: string): LogLine[] {
@@ -76,12 +82,21 @@ export interface NewLines {
   gap: boolean;
 }
 
-/** The lines of `read` not archived yet, by the cursor's rules (see the file's comment). */
-export function newLines(read: readonly LogLine[], cursor: LogCursor): NewLines {
+/**
+ * The lines of `read` not archived yet, by the cursor's rules (see the file's comment). `last`: the attempt's
+ * last read, when its container may have stopped: a first read then counts as a gap if ACI may have cut the
+ * log to its last 1,000 lines or 16 KB.
+ */
+export function newLines(
+  read: readonly LogLine[],
+  cursor: LogCursor,
+  options: { last?: boolean } = {},
+): NewLines {
   if (read.length === 0) return { lines: [], gap: false };
   if (cursor.lines === 0) {
     const bytes = read.reduce((sum, line) => sum + Buffer.byteLength(line.text) + 1, 0);
-    return { lines: [...read], gap: bytes >= FULL_LOG_BYTES };
+    const cut = options.last === true && (read.length >= STOPPED_LINES || bytes >= STOPPED_BYTES);
+    return { lines: [...read], gap: bytes >= FULL_LOG_BYTES || cut };
   }
   // 1. from the log's first line: by position (which a gap has made unknown)
   if (
