@@ -10,10 +10,13 @@
  *  - a run restarted once keeps both attempts' logs (`--attempt 1` and the latest), and `--follow` prints
  *    both as they are archived;
  *  - a container that writes 5,000 lines and exits at once has only what ACI kept after it stopped: the result
- *    says its archive is not complete.
+ *    says its archive is not complete;
+ *  - the Python and shell reporters upload outputs with their run's grant, and a grant (a real SAS, checked by
+ *    Azurite) cannot write or read a sibling run's place; the API serves outputs and logs to their tenant only.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -23,13 +26,19 @@ import { DEFAULT_NAMESPACE } from '../../src/config';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import type { RunResult } from '../../src/shared/messages';
 import { containerGroupName } from '../../src/shared/names';
-import { submitSpec } from '../helpers/jobs';
+import { runTokenOf, submitSpec } from '../helpers/jobs';
 import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { parseJson, runCli } from '../cli/run-cli';
 
 const SAMPLE_IMAGE = 'acibatch.azurecr.io/samples/batch-job:1';
 const TENANT = 'e2e';
+const ROOT = join(__dirname, '..', '..');
+const secret = randomBytes(32).toString('base64url');
+const keys = {
+  e2e: `e2e-${randomBytes(16).toString('hex')}`,
+  other: `other-${randomBytes(16).toString('hex')}`,
+};
 
 let stack: LocalStack;
 let env: Record<string, string>;
@@ -42,6 +51,8 @@ beforeAll(async () => {
     namespace: DEFAULT_NAMESPACE,
     taskQueue: `archive-${randomBytes(4).toString('hex')}`,
     reporting: 'callback',
+    callbackSecret: secret,
+    apiKeys: { e2e: [keys.e2e], other: [keys.other] },
     workflowBundle: workflowBundle(),
     pollIntervalMs: 100,
   });
@@ -241,5 +252,154 @@ describe('the log archive and outputs, end to end', { timeout: 240_000 }, () => 
     const kept = numbered(logs.stdout, 1);
     expect(kept.length).toBeLessThan(1000);
     expect(kept.at(-1)).toBe(5000);
+  });
+});
+
+/** Runs a command with the run's callback variables, as its container would. */
+function inContainer(
+  command: string,
+  args: string[],
+  runEnv: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...runEnv }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('upload grants from every reporter, confined to their run', { timeout: 120_000 }, () => {
+  it('the Python and shell reporters upload outputs; a grant cannot touch a sibling run; tenants see only their own', async () => {
+    const jobId = `grants-${randomBytes(3).toString('hex')}`;
+    const submitted = await submitSpec(stack.jobs, {
+      tenant: TENANT,
+      jobId,
+      image: 'node:20',
+      command: ['node', '-e', 'setTimeout(() => {}, 600000)'],
+      cpu: 0.1,
+      memoryGB: 0.1,
+      instances: 2,
+      monitorInterval: '1s',
+    });
+    const runIds = [0, 1].map((index) => `${TENANT}.${jobId}.${index}`);
+    const runEnv = await Promise.all(
+      runIds.map(async (runId) => {
+        const token = await waitFor(`run ${runId}`, () =>
+          runTokenOf(stack.client, secret, runId).catch(() => undefined),
+        );
+        await waitFor(
+          `run ${runId} to run`,
+          async () =>
+            (await stack.jobs.getRun(submitted.ref, Number(runId.at(-1)))).progress?.phase === 'Running',
+          { timeoutMs: 30_000 },
+        );
+        return {
+          ACI_BATCH_CALLBACK_URL: `${stack.jobSettings.callbackBaseUrl}/runs/${runId}`,
+          ACI_BATCH_CALLBACK_TOKEN: token,
+        };
+      }),
+    );
+    const [mine, sibling] = [runEnv[0]!, runEnv[1]!];
+
+    // the Python and the shell reporter each upload a file with their grant
+    const pyFile = join(dir, 'py.bin');
+    const shFile = join(dir, 'sh.txt');
+    writeFileSync(pyFile, outputContent('py.bin', 200_000));
+    writeFileSync(shFile, 'from the shell reporter\n');
+    const py = await inContainer(
+      'python3',
+      [
+        '-c',
+        `import sys; from aci_batch_reporter import Reporter; print(Reporter.from_env().upload_output(sys.argv[1], "py/data.bin"))`,
+        pyFile,
+      ],
+      { ...mine, PYTHONPATH: join(ROOT, 'src', 'container', 'python') },
+    );
+    expect(py.code, py.stderr).toBe(0);
+    const sh = await inContainer(
+      'sh',
+      [join(ROOT, 'src/container/sh/aci-batch-report'), 'upload', shFile, 'sh/data.txt'],
+      mine,
+    );
+    expect(sh.code, sh.stderr).toBe(0);
+
+    // a grant of run 0 used for run 1's place, for another name, or to read: refused by the storage service
+    const grantOf = async (runEnv: typeof mine, name: string) =>
+      fetch(`${runEnv.ACI_BATCH_CALLBACK_URL}/outputs`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${runEnv.ACI_BATCH_CALLBACK_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name }),
+      });
+    const granted = await grantOf(mine, 'a.txt');
+    expect(granted.status).toBe(200);
+    const { uploadUrl } = (await granted.json()) as { uploadUrl: string };
+    const url = new URL(uploadUrl);
+    const siblingPath = url.pathname.replace(`/${TENANT}/${jobId}/0/`, `/${TENANT}/${jobId}/1/`);
+    expect(siblingPath).not.toBe(url.pathname);
+    const put = (target: string) =>
+      fetch(target, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
+    expect((await put(`${url.origin}${siblingPath}${url.search}`)).status).toBe(403);
+    expect((await put(uploadUrl.replace('/a.txt?', '/b.txt?'))).status).toBe(403);
+    expect((await put(uploadUrl)).status).toBe(201);
+    expect((await fetch(uploadUrl)).status).toBe(403);
+    expect((await fetch(`${url.origin}${siblingPath}${url.search}`)).status).toBe(403);
+    // names that leave the run's place, and another run's token, are refused by the API
+    expect((await grantOf(mine, '../1/x.txt')).status).toBe(400);
+    const stolen = await fetch(`${mine.ACI_BATCH_CALLBACK_URL}/outputs`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${sibling.ACI_BATCH_CALLBACK_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'x.txt' }),
+    });
+    expect(stolen.status).toBe(401);
+
+    // the tenant reads them through the API (streamed); another tenant gets 404
+    const api = (path: string, key = keys.e2e) =>
+      fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    const listed = (await (await api(`/v1/jobs/${jobId}/instances/0/outputs`)).json()) as {
+      outputs: Array<{ name: string; size: number }>;
+    };
+    expect(listed.outputs.map((o) => [o.name, o.size])).toEqual([
+      ['a.txt', 1],
+      ['py/data.bin', 200_000],
+      ['sh/data.txt', 24],
+    ]);
+    const siblingListed = (await (await api(`/v1/jobs/${jobId}/instances/1/outputs`)).json()) as {
+      outputs: unknown[];
+    };
+    expect(siblingListed.outputs).toEqual([]);
+    const file = await api(`/v1/jobs/${jobId}/instances/0/outputs/py/data.bin`);
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).equals(outputContent('py.bin', 200_000))).toBe(true);
+    for (const path of ['/outputs', '/outputs/py/data.bin', '/logs']) {
+      const foreign = await api(`/v1/jobs/${jobId}/instances/0${path}`, keys.other);
+      expect(foreign.status, path).toBe(404);
+    }
+
+    // the run's result lists what it uploaded
+    for (const runEnv of [mine, sibling]) {
+      const done = await fetch(`${runEnv.ACI_BATCH_CALLBACK_URL}/complete`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${runEnv.ACI_BATCH_CALLBACK_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ status: 'Completed' }),
+      });
+      expect(done.status).toBe(202);
+    }
+    await stack.jobs.result(submitted.ref);
+    expect((await resultOf(jobId, 0)).outputs).toMatchObject({ count: 3, bytes: 200_025 });
+    // a finished run gets no more grants
+    expect((await grantOf(mine, 'late.txt')).status).toBe(410);
   });
 });
