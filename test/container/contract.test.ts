@@ -26,7 +26,7 @@ import {
 } from '../../src/shared/messages';
 import { CONTAINER_ENV } from '../../src/shared/names';
 import { MAX_OUTPUT_NAME } from '../../src/shared/storage';
-import type { RunStorage, UploadGrant } from '../../src/storage/run-storage';
+import { RunStorage, type UploadGrant } from '../../src/storage/run-storage';
 import { EXIT_REPORT_GRACE_MS } from '../../src/workflows/attempt-wait';
 import { MESSAGE_MAX_CHARS, RESULT_MAX_CHARS } from '../../src/workflows/history-limits';
 import { verdictOf } from '../../src/workflows/outcome';
@@ -510,8 +510,7 @@ describe('the rest of the contract page', () => {
     expect(limit('grant')).toContain(`${OUTPUT_GRANT_LIFETIME_MS / 60_000} minutes`);
     expect(section('Outputs')).toContain(`valid for ${OUTPUT_GRANT_LIFETIME_MS / 60_000} minutes`);
     // what a real grant allows: create and write, one blob (the SAS's sp and sr), as the page says
-    const { RunStorage: Storage } = await import('../../src/storage/run-storage');
-    const storage = new Storage({
+    const storage = new RunStorage({
       target: {
         kind: 'connectionString',
         connectionString:
