@@ -40,8 +40,10 @@ const storageEnv = z
     ACI_BATCH_STORAGE_CONNECTION_STRING: z
       .string()
       .refine(
-        (text) => /(^|;)\s*AccountKey=/i.test(text) && /(^|;)\s*(BlobEndpoint|AccountName)=/i.test(text),
-        'must be a connection string with AccountName (or BlobEndpoint) and AccountKey: run grants are signed with the key',
+        (text) =>
+          /^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(text) ||
+          (/(^|;)\s*AccountKey=/i.test(text) && /(^|;)\s*(BlobEndpoint|AccountName)=/i.test(text)),
+        'must be a connection string with AccountName (or BlobEndpoint) and AccountKey (run grants are signed with the key), or UseDevelopmentStorage=true (Azurite on port 10000)',
       )
       .optional(),
     ACI_BATCH_STORAGE_CONTAINER_PREFIX: z
