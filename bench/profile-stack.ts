@@ -57,10 +57,12 @@ export async function startProfileStack(
   const taskQueue = `bench-${plan.name}-${randomBytes(4).toString('hex')}`;
   let worker: WorkerChild;
   const configured = loadStorageConfig();
-  const azurite = configured ? undefined : await startAzurite().catch(async (error: unknown) => {
-    await emulator.close();
-    throw error;
-  });
+  const azurite = configured
+    ? undefined
+    : await startAzurite().catch(async (error: unknown) => {
+        await emulator.close();
+        throw error;
+      });
   const storage = configured ?? azurite?.storageConfig();
   try {
     worker = await startWorkerChild(
