@@ -202,7 +202,10 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
       },
     },
     async (request: InstanceRequest, reply) => {
-      const query = logQuery.parse(request.query);
+      const parsed = logQuery.safeParse(request.query);
+      if (!parsed.success)
+        throw new ApiError(400, 'InvalidRequest', parsed.error.issues[0]?.message ?? 'bad query');
+      const query = parsed.data;
       const { run, storage } = await runStorageOf(request);
       const attempts = await storage.listAttemptLogs(run);
       const attempt = query.attempt ?? attempts.at(-1)?.attempt;

@@ -44,7 +44,8 @@ export async function archiveRead(
     const fresh = newLines(read, current, { last: options.seal });
     gap ||= fresh.gap;
     try {
-      if (fresh.lines.length > 0 || (options.seal && current.bytes === 0)) {
+      // the attempt's first append makes the blob (an empty attempt's seal too)
+      if (current.bytes === 0 && (fresh.lines.length > 0 || options.seal)) {
         await createIfMissing(storage, blob, options.metadata, abortSignal);
       }
       for (const chunk of chunks(fresh.lines)) {
