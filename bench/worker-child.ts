@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { CapacityConfig } from '../src/capacity/config';
+import type { StorageConfig } from '../src/storage/config';
 import { join } from 'node:path';
 
 export const BENCH_RESOURCE_GROUP = 'aci-batch-bench';
@@ -19,6 +20,8 @@ export interface WorkerProcessSettings {
   maxConcurrentActivityTaskExecutions: number;
   /** capacity pools and tenant policies; default: admission on, ACI's documented limits */
   capacity?: CapacityConfig;
+  /** the log archive and outputs (the bench's Azurite, or the configured account) */
+  storage?: StorageConfig;
 }
 
 export interface WorkerUsage {

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { capacityConfigSchema } from '../src/capacity/config';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
+import { RunStorage } from '../src/storage/run-storage';
 import { createWorker, createWorkerActivities } from '../src/worker';
 import { BENCH_RESOURCE_GROUP, type WorkerMessage, type WorkerProcessSettings } from './worker-child';
 
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       capacity: settings.capacity ?? capacityConfigSchema.parse({}),
       subscriptionId: EMULATOR_SUBSCRIPTION_ID,
       taskQueue: settings.taskQueue,
+      storage: settings.storage && new RunStorage(settings.storage),
     }),
     workflowBundle: { codePath: settings.bundlePath },
     limits: { maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions },

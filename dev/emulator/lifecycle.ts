@@ -243,7 +243,8 @@ export class Lifecycle {
   }
 
   private onExit(group: GroupRecord, c: ContainerRecord, child: ContainerProcess, exit: ProcessExit): void {
-    c.log.flush();
+    // a stopped container keeps only the end of its log, however it stopped (exit, stop, restart, delete)
+    if (c.process === child || c.killing) c.log.cutDown();
     if (c.process !== child || c.killing) return;
     c.process = undefined;
     const terminated = terminatedState(c.currentState?.startTime, exit.exitCode);

@@ -7,6 +7,7 @@
 import type { AccountInfo, PoolInfo } from '../capacity/book';
 import type { TenantPolicy } from '../capacity/config';
 import type { CapacityPlacement, QuotaReading } from '../shared/capacity';
+import type { LogCursor, OutputsResult, RunStorageRef } from '../shared/storage';
 import type {
   ContainerEndpointInput,
   ContainerGroupRef,
@@ -107,4 +108,44 @@ export interface CapacityActivities {
   }) => Promise<string[]>;
   /** Starts the deployment's ledger if it is not running (a run that could not signal it asks for this). */
   ensureCapacityLedger: (input: Record<string, never>) => Promise<void>;
+}
+
+export interface ArchiveLogInput {
+  group: ContainerGroupRef;
+  run: RunStorageRef;
+  attempt: number;
+  /** where the attempt's archive stands (EMPTY_CURSOR at its start) */
+  cursor: LogCursor;
+  /** the attempt's last read, before its container is restarted, stopped or deleted: seal the blob afterwards */
+  final?: {
+    /** also return the last lines of the read (the run's log tail) */
+    tailLines: number;
+  };
+}
+
+export type ArchiveLogOutput =
+  /** this worker keeps no archive (no storage account configured) */
+  | { configured: false }
+  | {
+      configured: true;
+      /** the logs container and the attempt's blob */
+      container: string;
+      blob: string;
+      cursor: LogCursor;
+      /** lines appended by this read */
+      appended: number;
+      /** the group was gone: its last lines could not be read */
+      groupGone?: boolean;
+      /** with `final`: the read's last `tailLines` lines, without timestamps */
+      tail?: string;
+    };
+
+/** The log archive and outputs (src/activities/storage.ts). */
+export interface StorageActivities {
+  /** Reads the container's log (ARM listLogs with timestamps) and appends the new lines to the attempt's blob. */
+  archiveContainerLog: (input: ArchiveLogInput) => Promise<ArchiveLogOutput>;
+  /** The run's outputs (the first MAX_LISTED_OUTPUTS, and the totals); null when no storage is configured. */
+  listRunOutputs: (input: RunStorageRef) => Promise<OutputsResult | null>;
+  /** Deletes logs and outputs past the retention; `configured: false` when no storage is configured. */
+  deleteExpiredBlobs: () => Promise<{ configured: boolean; deleted: number }>;
 }

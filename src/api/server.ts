@@ -28,6 +28,7 @@ import { RunTokens } from '../security/run-tokens';
 import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
 import type { CodecEndpointOptions } from '../security/data-converter';
+import type { RunStorage } from '../storage/run-storage';
 import { registerCodecRoutes } from './codec-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** the Web UI's codec endpoint, when payloads are encrypted and a codec token is set */
   codecEndpoint?: CodecEndpointOptions;
+  /** the runs' log archive and outputs: serves them to tenants, grants uploads to containers */
+  storage?: RunStorage;
 }
 
 /** How long clients wait before retrying while Temporal is away (a server restart takes seconds). */
@@ -140,6 +143,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await registerRunsRoutes(app, {
     client: options.jobs.temporal,
     runTokens: new RunTokens(options.callbackSecret),
+    storage: options.storage,
   });
   if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

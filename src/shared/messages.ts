@@ -5,6 +5,7 @@
  * impossible.)
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { LogArchiveResult, OutputsResult } from './storage';
 
 export type CompletionStatus = 'Completed' | 'Failed';
 
@@ -86,6 +87,10 @@ export interface RunResult {
   billedSeconds: number;
   costUsd: number;
   logTail: string;
+  /** where each attempt's whole log is kept, and whether it is complete (absent without a storage account) */
+  logArchive?: LogArchiveResult;
+  /** the files the run uploaded (absent without a storage account) */
+  outputs?: OutputsResult;
   /** under admission: the pool and region it ran in (last, when it moved), and how long it waited for capacity */
   pool?: string;
   region?: string;
@@ -100,8 +105,11 @@ export interface RunResult {
   warm?: boolean;
 }
 
-/** A run as the job summary lists it: without the log tail and the container's result (history size). */
-export type RunSummary = Omit<RunResult, 'logTail' | 'result'>;
+/**
+ * A run as the job summary lists it: without the log tail, the container's result, the archive and the outputs
+ * (history size: a job keeps up to 10,000 of these). The run's own result has them.
+ */
+export type RunSummary = Omit<RunResult, 'logTail' | 'result' | 'logArchive' | 'outputs'>;
 
 export type JobOutcome = 'Completed' | 'PartiallyFailed' | 'Failed' | 'Cancelled';
 

@@ -147,9 +147,12 @@ export class Admission {
     await this.tell(leaseReleasedSignal, { runId: this.ask.runId });
   }
 
-  /** Polls no faster than the pool's read budget allows for all its runs together. */
-  monitorIntervalMs(specIntervalMs: number): number {
-    return Math.max(specIntervalMs, this.pool?.monitorIntervalMs ?? 0);
+  /**
+   * Polls no faster than the pool's read budget allows for all its runs together: the pool's floor is for one
+   * ARM read per tick, so a run that reads more per tick (the log archive's read) ticks that much less often.
+   */
+  monitorIntervalMs(specIntervalMs: number, readsPerTick = 1): number {
+    return Math.max(specIntervalMs, (this.pool?.monitorIntervalMs ?? 0) * readsPerTick);
   }
 
   snapshot(): AdmissionSnapshot {

@@ -21,6 +21,7 @@ import {
   ContinueAsNew,
   isCancellation,
   log,
+  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -30,29 +31,45 @@ import type { ContainerGroupRef, GroupPlacement } from '../shared/container-grou
 import { durationMs } from '../shared/duration';
 import type { InstanceSpec } from '../shared/job-spec';
 import type { RunResult } from '../shared/messages';
+import type { OutputsResult } from '../shared/storage';
 import { containerGroupName } from '../shared/names';
 import { DEFAULT_ACI_PRICES, runCostUsd } from '../shared/pricing';
 import {
   createAdmittedContainerGroup,
   createContainerGroup,
   getContainerGroupState,
+  listRunOutputs,
   restartContainerGroup,
   startContainerWork,
 } from './activities';
 import { Admission } from './admission';
 import { awaitAttemptOutcome, type AttemptOutcome } from './attempt-wait';
-import { removeGroup } from './cleanup';
+import { removeGroup, type RemoveOptions } from './cleanup';
 import { describeFailure } from './failures';
 import type { ContainerRunInput } from './inputs';
+import { RunArchive } from './log-archive';
 import { awaitRecovery, watchGroup } from './monitor';
 import { nextStep, verdictOf, type Verdict } from './outcome';
 import { RunState } from './run-state';
+
+/**
+ * Runs that archive their container's log and list their outputs (issue 15): new activities on the monitor's
+ * ticks and before every restart and removal, which runs started before would not replay.
+ */
+export const STORAGE_PATCH = 'log-archive-and-outputs';
 
 export async function containerRun(input: ContainerRunInput): Promise<RunResult> {
   const { spec, resumed } = input;
   const { workflowId: runId, firstExecutionRunId: firstRunId } = workflowInfo();
   const run = new RunState(containerGroupName(spec.tenant, spec.jobId, input.instanceIndex), resumed);
   run.listen();
+  // the run's log archive and outputs live under its first run id: a later job with the same id has its own
+  const archive = patched(STORAGE_PATCH)
+    ? new RunArchive(
+        { tenant: spec.tenant, jobId: spec.jobId, instanceIndex: input.instanceIndex, runKey: firstRunId },
+        resumed?.logArchive,
+      )
+    : undefined;
   const placement = input.capacity;
   // under admission the ledger decides where and when the group may be created (and when deleted)
   const admission =
@@ -84,6 +101,16 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
   let warm: boolean | undefined = resumed?.warm;
   /** where the current (or last) group was made, under admission */
   let ranIn: { pool: PoolPlacement; spot: boolean } | undefined = resumed?.ranIn;
+  /** a group exists (or existed): its container's log is archived before it goes */
+  let groupCreated = resumed !== undefined;
+  /**
+   * The number the archive gives the group's container log: the attempt's, or past it once the run moved off
+   * an evicted Spot group (each container's log is kept apart). A restart's backoff runs ahead of the group.
+   */
+  let groupLog = resumed?.groupLog ?? run.attempt;
+  /** the archive's last read and seal of the group's log, for removeGroup */
+  const closeLog = (): RemoveOptions['closeLog'] =>
+    archive && groupCreated ? (tailLines) => archive.close(group, groupLog, tailLines) : undefined;
 
   /**
    * Creates the group (under admission, once the ledger grants a lease, where it grants it); a failure ends the
@@ -120,6 +147,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         });
         group = { ...group, resourceGroup: created.resourceGroup };
         warm = created.warm;
+        groupCreated = true;
         return { ip: created.ip };
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -167,7 +195,9 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
 
   function monitorIntervalMs(): number {
     const specMs = durationMs(spec.monitorInterval);
-    return admission ? admission.monitorIntervalMs(specMs) : specMs;
+    // the archive's read is a second ARM read per tick: within the pool's read budget, ticks come less often
+    const archiving = archive !== undefined && !archive.disabled;
+    return admission ? admission.monitorIntervalMs(specMs, archiving ? 2 : 1) : specMs;
   }
 
   function awaitOutcome(): Promise<AttemptOutcome> {
@@ -182,6 +212,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         progressUrl,
         onProgress: (progress) => run.noteProgress(progress),
         evictionsSeen: billing.evictions,
+        ...(archive && { onWorking: () => archive.tick(group, groupLog) }),
       }),
     );
   }
@@ -191,9 +222,12 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     run.beginRestart();
     log.info('Restarting the container group', { groupName: group.name, attempt: run.attempt });
     await sleep(backoffMs);
+    // the restart starts the container afresh, with an empty log: the finished attempt's archive ends here
+    await archive?.close(group, groupLog, 0);
     let ip: string | undefined;
     try {
       await restartContainerGroup(group);
+      groupLog++;
       // a restart is a new deployment: the IP address may have changed
       if (spec.control) ip = (await getContainerGroupState(group)).ip;
     } catch (error) {
@@ -231,9 +265,11 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     log.warn('Moving the run to Regular capacity', { groupName: group.name });
     run.phase = 'Moving';
     await CancellationScope.nonCancellable(() =>
-      removeGroup(group, { keep: false, logTailLines: 0, admission }),
+      removeGroup(group, { keep: false, logTailLines: 0, admission, closeLog: closeLog() }),
     );
     billing.stop();
+    groupCreated = false;
+    groupLog++;
     admission!.leaveSpot();
     const created = await create();
     return 'status' in created ? created : attempt(created.ip);
@@ -243,8 +279,15 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
   async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
     run.phase = 'CleaningUp';
     const removal = await CancellationScope.nonCancellable(() =>
-      removeGroup(group, { keep: keepGroup, logTailLines: spec.logTailLines, admission }),
+      removeGroup(group, {
+        keep: keepGroup,
+        logTailLines: spec.logTailLines,
+        admission,
+        closeLog: closeLog(),
+      }),
     );
+    const outputs = await CancellationScope.nonCancellable(() => listOutputs());
+    const logArchive = archive?.result();
     run.phase = verdict.status;
     const finishedAtMs = Date.now();
     billing.stop();
@@ -259,6 +302,8 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       finishedAt: new Date(finishedAtMs).toISOString(),
       ...billing.result(spec, input.settings.prices ?? DEFAULT_ACI_PRICES),
       logTail: removal.logTail,
+      ...(logArchive && { logArchive }),
+      ...(outputs && { outputs }),
       ...(admission && {
         ...(ranIn && { pool: ranIn.pool.name, region: ranIn.pool.region }),
         queuedSeconds: Math.round(admission.waitedMs / 1000),
@@ -266,6 +311,24 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       }),
       ...(warm !== undefined && { warm }),
     };
+  }
+
+  /** The outputs the run's container uploaded, once it can upload no more; none without a group or storage. */
+  async function listOutputs(): Promise<OutputsResult | undefined> {
+    if (!archive || archive.disabled || !groupCreated) return undefined;
+    try {
+      return (
+        (await listRunOutputs({
+          tenant: spec.tenant,
+          jobId: spec.jobId,
+          instanceIndex: input.instanceIndex,
+          runKey: firstRunId,
+        })) ?? undefined
+      );
+    } catch (error) {
+      log.warn('Could not list the run outputs', { error: String(error) });
+      return undefined;
+    }
   }
 
   /** History is getting long: carry the run's state into a fresh history and wait on there. */
@@ -283,6 +346,8 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         admission: admission?.snapshot(),
         ...(warm !== undefined && { warm }),
         ...(ranIn && { ranIn }),
+        logArchive: archive?.snapshot(),
+        ...(groupLog !== run.attempt && { groupLog }),
       },
     });
   }
@@ -311,7 +376,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     }
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
-    await removeAfterAbort(group, spec.logTailLines, admission);
+    await removeAfterAbort(group, spec.logTailLines, admission, closeLog());
     run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
     throw error;
   }
@@ -391,12 +456,13 @@ async function removeAfterAbort(
   group: ContainerGroupRef,
   logTailLines: number,
   admission: Admission | undefined,
+  closeLog: RemoveOptions['closeLog'],
 ): Promise<void> {
   // a run that never got a lease never made a group
   if (admission && !admission.holdsLease) return;
   try {
     await CancellationScope.nonCancellable(() =>
-      removeGroup(group, { keep: false, logTailLines, admission }),
+      removeGroup(group, { keep: false, logTailLines, admission, closeLog }),
     );
   } catch (cleanupError) {
     log.error('Could not remove the container group', { groupName: group.name, error: String(cleanupError) });

@@ -7,6 +7,7 @@ import type { RunSummary } from '../shared/messages';
 import type { CapacityPlacement, PoolPlacement } from '../shared/capacity';
 import type { ContainerGroupRef } from '../shared/container-groups';
 import type { AdmissionSnapshot } from './admission';
+import type { ArchiveSnapshot } from './log-archive';
 import type { RunSnapshot } from './run-state';
 
 export type { JobSettings };
@@ -59,4 +60,8 @@ export interface ResumedRun extends RunSnapshot {
   warm?: boolean;
   /** under admission: the pool of the current group, and whether it is a Spot one */
   ranIn?: { pool: PoolPlacement; spot: boolean };
+  /** where the log archive stands */
+  logArchive?: ArchiveSnapshot;
+  /** the archive's number for the current group's log, when it is not the attempt's (after a Spot move) */
+  groupLog?: number;
 }

@@ -42,7 +42,13 @@ export class JobTracker {
 
   /** The log tail and the container's result stay in the child's history: the parent keeps the summary. */
   recordResult(result: RunResult): void {
-    const { logTail: _logTail, result: _result, ...summary } = result;
+    const {
+      logTail: _logTail,
+      result: _result,
+      logArchive: _logArchive,
+      outputs: _outputs,
+      ...summary
+    } = result;
     this.running.delete(result.instanceIndex);
     this.finished.set(result.instanceIndex, summary);
   }

@@ -4,7 +4,7 @@
  * sample this project replaces waited forever for an event such a container never sends). Optionally reads the container's progress endpoint on the way. Returns only when there is
  * something to act on; the caller cancels it when the container reports first.
  */
-import { isCancellation, log, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
 import type { ContainerGroupRef, ContainerGroupState } from '../shared/container-groups';
 import { getContainerGroupState, getContainerProgress } from './activities';
 import type { ProgressNote } from './run-state';
@@ -26,6 +26,11 @@ export interface WatchOptions {
   onProgress: (progress: ProgressNote) => void;
   /** evictions the run already handled */
   evictionsSeen: number;
+  /**
+   * Called each tick the container still works (the log archive's read). Not cancelled when the watch is: it
+   * finishes first, so its result is never lost and it never overlaps the attempt's last read.
+   */
+  onWorking?: () => Promise<void>;
 }
 
 export async function watchGroup(options: WatchOptions): Promise<Observation> {
@@ -37,6 +42,8 @@ export async function watchGroup(options: WatchOptions): Promise<Observation> {
     if (observation) return observation;
     if (options.progressUrl && state.ip)
       await readProgress(options.progressUrl(state.ip), options.onProgress);
+    const onWorking = options.onWorking;
+    if (onWorking) await CancellationScope.nonCancellable(() => onWorking());
   }
 }
 

@@ -196,6 +196,17 @@ describe('npm start', { timeout: 240_000 }, () => {
     const output = second.output();
     expect(code, output).toBe(0);
     expect(output).toMatch(/Completed \(4\/4 succeeded\)/);
+    // where the logs and outputs went: every attempt's whole log (2,000 lines and more), and the file
+    expect(output).toMatch(
+      /Logs and outputs are kept in the storage account http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1:/,
+    );
+    expect(output).toMatch(
+      /instance 2 attempt 1: aci-batch-logs\/demo\/demo-\d+\/2\/[0-9a-f-]{36}\/attempt-1\.log \(20\d\d lines\)/,
+    );
+    expect(output).toMatch(/instance 2 attempt 2: .*attempt-2\.log \(20\d\d lines\)/);
+    expect(output).toMatch(
+      /instance 3 output: results\/data\.bin \(4096 bytes, MD5 \S+\) in aci-batch-outputs/,
+    );
     expect(output).toContain(
       `Settled what an interrupted earlier \`npm start\` left running: demo.${staleJob}`,
     );

@@ -46,6 +46,7 @@ import { loadJanitorScheduleConfig } from '../../src/janitor-schedule';
 import { OBSERVABILITY_ENV_VARS } from '../../src/observability/config';
 import { loadPayloadEncryption } from '../../src/security/data-converter';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { STORAGE_ENV_VARS } from '../../src/storage/config';
 import { loadWorkerConfig, WORKER_ENV_VARS } from '../../src/worker';
 
 interface Healthcheck {
@@ -429,6 +430,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
       'dataConverterFromEnv(',
       'loadJanitorScheduleConfig(',
       'loadObservabilityConfig(',
+      'loadStorageConfig(',
     ]) {
       expect(main, `src/worker.ts calls ${loader})`).toContain(loader);
     }
@@ -440,6 +442,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
       ...PAYLOAD_ENV_VARS(),
       ...JANITOR_ENV_VARS(),
       ...OBSERVABILITY_ENV_VARS,
+      ...STORAGE_ENV_VARS,
     ]);
     const unknown = Object.keys(worker.environment ?? {}).filter((name) => !reads.has(name));
     expect(unknown, 'variables no code reads').toEqual([]);
@@ -473,6 +476,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
       ...JOB_SETTINGS_ENV_VARS,
       ...PAYLOAD_ENV_VARS(),
       ...OBSERVABILITY_ENV_VARS,
+      ...STORAGE_ENV_VARS,
     ]);
     const unknown = Object.keys(api.environment ?? {}).filter((name) => !reads.has(name));
     expect(unknown, 'variables no code reads').toEqual([]);
