@@ -22,6 +22,14 @@ export interface WorkerProcessSettings {
   capacity?: CapacityConfig;
   /** the log archive and outputs (the bench's Azurite, or the configured account) */
   storage?: StorageConfig;
+  /**
+   * The capacity scenario's time scale: the waits the activities ask for after a quota error or a 429 without
+   * Retry-After (5 minutes, 10 s: set for ACI's real windows) are compressed like the emulator's windows
+   * (retry-delays.ts). Absent: as they are.
+   */
+  retryDelayScale?: number;
+  /** the worker's log level (default WARN); ERROR leaves out the activity failures a scenario expects */
+  logLevel?: 'WARN' | 'ERROR';
 }
 
 export interface WorkerUsage {

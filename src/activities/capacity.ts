@@ -71,6 +71,8 @@ export function createCapacityActivities(deps: CapacityActivityDeps): CapacityAc
       args: [{}],
       // one ledger per deployment: a running one is the one
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // its tasks go before the runs' (priority 1 to 5): a burst of run starts must not hold up the grants
+      priority: { priorityKey: 1 },
       staticSummary: `Admission ledger of task queue ${deps.taskQueue}`,
     });
     return workflowId;

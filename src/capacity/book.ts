@@ -7,7 +7,7 @@
  * Fair share, stated: among tenants with runs waiting, the next lease goes to the tenant with the least cores
  * held (in any account) per unit of weight, counting the run it would get ((held + asked) / weight); ties go to
  * the earlier request. Within a tenant, a lower priority number goes first (1 before 5, as Temporal's priority
- * keys), then submission order. Holding cores in proportion to the weights at every moment gives each tenant
+ * keys), then the order the runs first asked in (a job's runs ask as its maxParallel window admits them). Holding cores in proportion to the weights at every moment gives each tenant
  * core-seconds in proportion to its weight while all are backlogged, whatever its runs' sizes and durations; a
  * tenant that arrives late holds nothing and is served next. Tenants at their caps (cores, groups) are passed
  * over.
@@ -563,11 +563,14 @@ export class CapacityBook {
     return Math.min(...[...this.accounts.values()].map((account) => account.info.windowScale), 1);
   }
 
-  /** Grants per ms lately; with fewer than 3 grants in the last 10 minutes, what the create budgets allow. */
+  /**
+   * Grants per ms lately (over the last 10 minutes, or since the first grant in them: a ledger granting for a
+   * minute has a minute's rate); with fewer than 3 grants, what the create budgets allow.
+   */
   private grantRatePerMs(now: number): number {
     const span = 10 * MINUTE * this.timeScale();
-    const recent = this.grantTimes.filter((time) => time > now - span).length;
-    if (recent >= 3) return recent / span;
+    const recent = this.grantTimes.filter((time) => time > now - span);
+    if (recent.length >= 3) return recent.length / Math.max(now - recent[0]!, MINUTE * this.timeScale());
     let rate = 0;
     for (const { info } of this.accounts.values()) {
       const scale = info.windowScale * WINDOW_MARGIN;

@@ -165,10 +165,7 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
       // the first description may shorten the refresh interval
       refreshAt = Math.min(refreshAt, Date.now() + settings.refreshMs);
     }
-    if (Date.now() >= refreshAt) {
-      await refresh(book, describe, settings.refreshMs);
-      refreshAt = Date.now() + settings.refreshMs;
-    }
+    // grants first: a refresh (ARM reads) must not hold up runs waiting for what is free already
     const allocation = book.allocate(Date.now());
     for (const lease of allocation.grants) {
       grant(lease);
@@ -178,12 +175,19 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
       notify(runId, () => getExternalWorkflowHandle(runId).signal(deleteGrantedSignal));
     }
     report(book);
+    const refreshing = Date.now() >= refreshAt;
+    if (refreshing) {
+      await refresh(book, describe, settings.refreshMs);
+      refreshAt = Date.now() + settings.refreshMs;
+    }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await Promise.all(inFlight);
       return continueAsNew<typeof capacityLedger>({ carried: { book: book.snapshot(Date.now()), settings } });
     }
+    // what the reading, and the signals that came meanwhile, changed is allocated at once
+    if (refreshing) continue;
     dirty = false;
     const wakeAt = Math.min(allocation.wakeAt ?? Infinity, refreshAt);
     await condition(() => dirty || workflowInfo().continueAsNewSuggested, Math.max(1, wakeAt - Date.now()));

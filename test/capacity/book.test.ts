@@ -236,6 +236,21 @@ describe('queue view', () => {
     for (let i = 1; i < view.length; i++)
       expect(view[i]!.estimatedStartAt).toBeGreaterThan(view[i - 1]!.estimatedStartAt);
   });
+
+  it('estimates starts from the rate of its recent grants, over the time it has been granting', () => {
+    const account = new CapacityAccount(settings({ groups: 3 }));
+    // three grants in the first 20 s: one every 10 s
+    for (const at of [0, 10_000, 20_000]) {
+      account.request(request('a'));
+      expect(account.allocate(at).grants).toHaveLength(1);
+    }
+    account.request(request('a'));
+    account.request(request('a'));
+    const [next, after] = account.queueView(30_000);
+    // the rate over the minute the ledger has granted in (not over 10 minutes): 3 per 60 s
+    expect(next!.estimatedStartAt).toBe(30_000 + 20_000);
+    expect(after!.estimatedStartAt).toBe(30_000 + 40_000);
+  });
 });
 
 describe('placement over several pools', () => {
