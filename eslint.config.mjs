@@ -38,7 +38,8 @@ const sandboxRestrictions = {
         'Workflow code proxies activities (proxyActivities<AciActivities>): import only their types (activities/types).',
     },
     {
-      regex: '^(\\.\\./)+(azure|api|cli|container|observability|security|client|worker|config)(/.*)?$',
+      regex:
+        '^(\\.\\./)+(azure|api|cli|container|observability|security|storage|client|worker|config)(/.*)?$',
       allowTypeImports: true,
       message: 'Workflow code may import only src/workflows and src/shared (types of the rest are fine).',
     },

@@ -1,11 +1,15 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * One runner for the whole project, in three groups run one after the other:
+ * One runner for the whole project, in four groups run one after the other:
  *  1. unit: pure code, the emulator and the activities (real Azure SDK against the emulator), the tooling
  *  2. workflows: the time-skipping server's clock is shared by everyone connected, so these run serially
  *  3. integration: the real dev server, real activities, the emulator
- * test/global-setup.ts starts ONE dev server and ONE time-skipping server for the whole run (groups 2 and 3).
+ *  4. cluster: the production topology (`npm run cluster`: temporal-server on PostgreSQL, two worker processes,
+ *     the API process, the emulator process), its own tests and faults, plus the end-to-end and API
+ *     integration files run a second time against the production server
+ * test/global-setup.ts starts ONE dev server and ONE time-skipping server for the whole run (groups 2 and 3);
+ * test/cluster/global-setup.ts starts the cluster when it does not run (and then stops it at the end).
  *
  * A test's folder says what it tests (test/api, test/janitor, test/workflows, ...: every test of one thing in
  * one folder); its file name says which group runs it: `x.test.ts` unit, `x.workflows.test.ts` workflows,
@@ -15,6 +19,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const WORKFLOWS = 'test/**/*.workflows.test.ts';
 const INTEGRATION = 'test/**/*.integration.test.ts';
 const QUIET_RUNTIME = 'test/helpers/quiet-runtime.ts';
+const CLUSTER = 'test/**/*.cluster.test.ts';
+/** integration files that run on the cluster's server too: jobs end to end, and the API */
+const ON_THE_CLUSTER_TOO = [
+  'test/e2e/batch-job.integration.test.ts',
+  'test/api/server.integration.test.ts',
+  'test/api/list-order.integration.test.ts',
+  'test/api/properties.integration.test.ts',
+  'test/api/main.integration.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -28,7 +41,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, WORKFLOWS, INTEGRATION],
+          exclude: [...configDefaults.exclude, WORKFLOWS, INTEGRATION, CLUSTER],
           sequence: { groupOrder: 0 },
         },
       },
@@ -53,6 +66,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          globalSetup: ['test/cluster/global-setup.ts'],
+          setupFiles: [QUIET_RUNTIME],
+          include: [CLUSTER, ...ON_THE_CLUSTER_TOO],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--profile] [--out DIR]`: the orchestration benchmark on the real Temporal dev
- * server and the ACI emulator, in the zero and realistic latency profiles. Writes results.md, results.json
- * and chart.svg to the results folder (bench-results/<time>/ by default) and prints the Markdown report;
- * --profile also writes V8 CPU profiles of the worker there and summarizes them.
- * See bench/RESULTS.md for a recorded run and what its numbers mean.
+ * `npm run bench [-- --quick] [--profile] [--out DIR] [--only profiles|capacity]`: the orchestration benchmark
+ * on the real Temporal dev server and the ACI emulator, in the zero and realistic latency profiles, then the
+ * capacity scenario (admission on and off). Writes results.md, results.json and chart.svg to the results folder
+ * (bench-results/<time>/ by default; also the capacity scenario's raw data, capacity-on.json and
+ * capacity-off.json) and prints the Markdown report; --profile also writes V8 CPU profiles of the worker there
+ * and summarizes them. See bench/RESULTS.md for a recorded run and what its numbers mean.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger } from '@temporalio/worker';
 import { preciseNow } from '../dev/emulator/time';
@@ -16,6 +17,7 @@ import { parsePlan, type BenchPlan, type ProfilePlan } from './options';
 import { startProfileStack, type ProfileStack } from './profile-stack';
 import { chartPanels, markdownReport } from './report';
 import { checkTargets, type BenchResults, type ProfileResults } from './results';
+import { measureCapacity } from './scenarios/capacity';
 import { measureFanOut } from './scenarios/fan-out';
 import { measureOverhead } from './scenarios/overhead';
 import { measureSignals } from './scenarios/signals';
@@ -69,7 +71,9 @@ async function main(): Promise<void> {
   const plan = parsePlan(process.argv.slice(2));
   const startedAt = new Date();
   const began = preciseNow();
-  progress(plan.quick ? 'quick run (CI smoke test)' : 'full run (about 5 minutes on 2 cores)');
+  // the machine may be shared: how busy it was says how far to trust the numbers
+  const loadAtStart = loadavg()[0]!;
+  progress(plan.quick ? 'quick run (CI smoke test)' : 'full run (about 9 minutes on 2 cores)');
   const temporal = await startBenchTemporal();
   const bundleDir = mkdtempSync(join(tmpdir(), 'aci-batch-bench-bundle-'));
   try {
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
     writeFileSync(bundlePath, await bundleWorkflows({ logger: new DefaultLogger('WARN') }));
     const profiles: ProfileResults[] = [];
     for (const profile of plan.profiles) profiles.push(await runProfile(profile, plan, temporal, bundlePath));
+    const capacity =
+      plan.capacity && (await measureCapacity(plan.capacity, temporal, bundlePath, progress, plan.outDir));
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       durationSeconds: (preciseNow() - began) / 1000,
@@ -88,11 +94,13 @@ async function main(): Promise<void> {
         memoryGb: Math.round(totalmem() / 2 ** 30),
         node: process.version,
         platform: `${process.platform}/${process.arch}`,
+        loadAverage: { atStart: loadAtStart, atEnd: loadavg()[0]! },
       },
       temporal: temporal.origin,
       settings: { worker: plan.worker, emulator: plan.emulator },
       profiles,
-      targets: checkTargets(profiles),
+      ...(capacity && { capacity }),
+      targets: checkTargets(profiles, capacity, plan.quick),
     };
     writeResults(plan.outDir, results);
     progress(`results in ${plan.outDir}`);

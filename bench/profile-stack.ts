@@ -1,12 +1,15 @@
 /**
- * One emulator profile's assembly: the ACI emulator with that profile's latency and limits raised, the worker
- * in its own process on a fresh task queue, the ARM client the baseline uses, and the container driver.
+ * One emulator profile's assembly: the ACI emulator with that profile's latency and limits raised, Azurite for
+ * the runs' log archive (unless a storage account is configured), the worker in its own process on a fresh task
+ * queue, the ARM client the baseline uses, and the container driver.
  */
 import { randomBytes } from 'node:crypto';
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { Client } from '@temporalio/client';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
+import { startAzurite } from '../dev/azurite';
 import { startEmulator, type Emulator } from '../dev/emulator';
+import { loadStorageConfig } from '../src/storage/config';
 import { capacityConfigSchema } from '../src/capacity/config';
 import { BENCH_IMAGES, ContainerDriver } from './containers';
 import type { BenchPlan, ProfilePlan } from './options';
@@ -53,6 +56,14 @@ export async function startProfileStack(
   });
   const taskQueue = `bench-${plan.name}-${randomBytes(4).toString('hex')}`;
   let worker: WorkerChild;
+  const configured = loadStorageConfig();
+  const azurite = configured
+    ? undefined
+    : await startAzurite().catch(async (error: unknown) => {
+        await emulator.close();
+        throw error;
+      });
+  const storage = configured ?? azurite?.storageConfig();
   try {
     worker = await startWorkerChild(
       {
@@ -78,10 +89,12 @@ export async function startProfileStack(
             },
           },
         }),
+        storage,
       },
       cpuProfileDir,
     );
   } catch (error) {
+    await azurite?.stop();
     await emulator.close();
     throw error;
   }
@@ -109,6 +122,7 @@ export async function startProfileStack(
         return await worker.stop();
       } finally {
         containers.stop();
+        await azurite?.stop();
         await emulator.close();
       }
     },

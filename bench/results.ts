@@ -2,6 +2,7 @@
 import type { LatencyProfile } from '../dev/emulator';
 import type { ThreadProfile } from './cpu-profile';
 import type { BenchPlan, ProfileName } from './options';
+import type { CapacityResult } from './scenarios/capacity';
 import type { FanOutResult } from './scenarios/fan-out';
 import type { OverheadResult } from './scenarios/overhead';
 import type { SignalsResult } from './scenarios/signals';
@@ -31,10 +32,20 @@ export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
   quick: boolean;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGb: number;
+    node: string;
+    platform: string;
+    /** the 1-minute load average when the run began and ended (other processes on a shared machine) */
+    loadAverage?: { atStart: number; atEnd: number };
+  };
   temporal: string;
   settings: Pick<BenchPlan, 'worker' | 'emulator'>;
   profiles: ProfileResults[];
+  /** the capacity scenario, admission on and off (absent with `--only profiles`) */
+  capacity?: CapacityResult;
   targets: TargetCheck[];
 }
 
@@ -44,8 +55,15 @@ const DURABLE_FUNCTIONS_EVENTS_PER_SECOND = 50;
 const SIGNALS_TARGET = 2 * DURABLE_FUNCTIONS_EVENTS_PER_SECOND;
 const COMPLETION_TO_DELETE_TARGET_MS = 100;
 const FAN_OUT_TARGET_RATIO = 1.1;
+/** The admission issue's targets, with admission on. */
+const CAPACITY_FLOOR_RATIO = 1.05;
+const CAPACITY_SHARE_POINTS = 5;
 
-export function checkTargets(profiles: ProfileResults[]): TargetCheck[] {
+export function checkTargets(
+  profiles: ProfileResults[],
+  capacity?: CapacityResult,
+  quick = false,
+): TargetCheck[] {
   const zero = profiles.find((profile) => profile.name === 'zero');
   const realistic = profiles.find((profile) => profile.name === 'realistic');
   const median = zero?.overhead.completionToDeleteMs.median;
@@ -67,5 +85,49 @@ export function checkTargets(profiles: ProfileResults[]): TargetCheck[] {
       measured: perRun === undefined ? 'not measured' : `${perRun.toFixed(0)}/s`,
       met: perRun === undefined ? null : perRun >= SIGNALS_TARGET,
     },
+    ...capacityTargets(capacity, quick),
   ];
+}
+
+/** Checked only in the full run: the quick run's account (4 cores, 8 runs) is too small to say anything. */
+function capacityTargets(capacity: CapacityResult | undefined, quick: boolean): TargetCheck[] {
+  const measured = capacity !== undefined && !quick;
+  const on = capacity?.on;
+  const off = capacity?.off;
+  const notMeasured = 'not measured';
+  return [
+    {
+      target: `capacity: makespan with admission within ${CAPACITY_FLOOR_RATIO}x of the floor the account's budgets allow`,
+      measured:
+        capacity && on && off
+          ? `${on.floorRatio.toFixed(3)}x (${on.makespanSeconds.toFixed(1)} s, floor ${capacity.floor.seconds.toFixed(1)} s; ` +
+            `admission off: ${off.floorRatio.toFixed(2)}x)`
+          : notMeasured,
+      met: measured && on ? on.floorRatio <= CAPACITY_FLOOR_RATIO : null,
+    },
+    {
+      target: 'capacity: 0 throttled creates (429) with admission',
+      measured:
+        on && off
+          ? `${on.creates.throttled} (and ${on.creates.quotaRefused} quota refusals); ` +
+            `admission off: ${off.creates.throttled} throttled, ${off.creates.quotaRefused} quota refusals`
+          : notMeasured,
+      met: measured && on ? on.creates.throttled === 0 : null,
+    },
+    {
+      target: `capacity: per-tenant shares under contention within ${CAPACITY_SHARE_POINTS} points of the weights, with admission`,
+      measured:
+        on && off
+          ? `${on.shares.maxDeviationPoints.toFixed(1)} points at most (${sharesText(on)}; Jain ${on.shares.jain.toFixed(3)}); ` +
+            `admission off: ${off.shares.maxDeviationPoints.toFixed(1)} points`
+          : notMeasured,
+      met: measured && on ? on.shares.maxDeviationPoints <= CAPACITY_SHARE_POINTS : null,
+    },
+  ];
+}
+
+function sharesText(side: CapacityResult['on']): string {
+  return side.shares.tenants
+    .map((t) => `${t.tenant} ${t.sharePct.toFixed(1)}% for ${t.weightSharePct.toFixed(0)}%`)
+    .join(', ');
 }

@@ -15,3 +15,9 @@ export function distribution(samples: number[]): Distribution {
 export function median(samples: number[]): number {
   return distribution(samples).median;
 }
+
+/** The nearest-rank `q` quantile (0 < q ≤ 1); NaN without samples. */
+export function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+}

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { CapacityConfig } from '../src/capacity/config';
+import type { StorageConfig } from '../src/storage/config';
 import { join } from 'node:path';
 
 export const BENCH_RESOURCE_GROUP = 'aci-batch-bench';
@@ -19,6 +20,16 @@ export interface WorkerProcessSettings {
   maxConcurrentActivityTaskExecutions: number;
   /** capacity pools and tenant policies; default: admission on, ACI's documented limits */
   capacity?: CapacityConfig;
+  /** the log archive and outputs (the bench's Azurite, or the configured account) */
+  storage?: StorageConfig;
+  /**
+   * The capacity scenario's time scale: the waits the activities ask for after a quota error or a 429 without
+   * Retry-After (5 minutes, 10 s: set for ACI's real windows) are compressed like the emulator's windows
+   * (retry-delays.ts). Absent: as they are.
+   */
+  retryDelayScale?: number;
+  /** the worker's log level (default WARN); ERROR leaves out the activity failures a scenario expects */
+  logLevel?: 'WARN' | 'ERROR';
 }
 
 export interface WorkerUsage {

@@ -8,13 +8,15 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { capacityConfigSchema } from '../src/capacity/config';
 import { createAciClient, EMULATOR_SUBSCRIPTION_ID, emulatorCredential } from '../src/azure/client';
+import { RunStorage } from '../src/storage/run-storage';
 import { createWorker, createWorkerActivities } from '../src/worker';
+import { scaleRetryDelays } from './retry-delays';
 import { BENCH_RESOURCE_GROUP, type WorkerMessage, type WorkerProcessSettings } from './worker-child';
 
 async function main(): Promise<void> {
   const settings = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessSettings;
   Runtime.install({
-    logger: new DefaultLogger('WARN'),
+    logger: new DefaultLogger(settings.logLevel ?? 'WARN'),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
   const connection = await NativeConnection.connect({ address: settings.address });
@@ -25,19 +27,24 @@ async function main(): Promise<void> {
     endpoint: settings.emulatorEndpoint,
     caPem: settings.caPem,
   });
+  const activities = createWorkerActivities({
+    aci,
+    defaultResourceGroup: BENCH_RESOURCE_GROUP,
+    pollIntervalMs: settings.pollIntervalMs,
+    client: new Client({ connection: clientConnection, namespace: settings.namespace }),
+    capacity: settings.capacity ?? capacityConfigSchema.parse({}),
+    subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+    taskQueue: settings.taskQueue,
+    storage: settings.storage && new RunStorage(settings.storage),
+  });
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    activities: createWorkerActivities({
-      aci,
-      defaultResourceGroup: BENCH_RESOURCE_GROUP,
-      pollIntervalMs: settings.pollIntervalMs,
-      client: new Client({ connection: clientConnection, namespace: settings.namespace }),
-      capacity: settings.capacity ?? capacityConfigSchema.parse({}),
-      subscriptionId: EMULATOR_SUBSCRIPTION_ID,
-      taskQueue: settings.taskQueue,
-    }),
+    activities:
+      settings.retryDelayScale === undefined
+        ? activities
+        : scaleRetryDelays(activities, settings.retryDelayScale),
     workflowBundle: { codePath: settings.bundlePath },
     limits: { maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions },
   });

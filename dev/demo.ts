@@ -1,8 +1,9 @@
 /**
- * `npm start`: the embedded default. Starts what is missing (the Temporal dev server and the ACI emulator), the
- * worker and the API, submits a demo job of the sample batch job through the API (one instance fails once and
- * is restarted), shows live progress, prints the Web UI link and the summary with cost, and stops everything it
- * started.
+ * `npm start`: the embedded default. Starts what is missing (the Temporal dev server, the ACI emulator and
+ * Azurite for the logs and outputs), the worker and the API, submits a demo job of the sample batch job through
+ * the API (one instance fails once and is restarted; each writes 2,000 log lines and uploads a file), shows live
+ * progress, prints the Web UI link, the summary with cost and where each instance's logs and outputs went, and
+ * stops everything it started.
  *
  * Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM cancels the job first: the dev
  * server runs in a process group of its own and the Temporal runtime is told not to stop the worker on
@@ -20,7 +21,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createProgressView } from '../src/cli/progress-view';
 import { loadTemporalConfig, type TemporalConfig } from '../src/config';
 import type { JobSpecInput } from '../src/shared/job-spec';
-import type { JobStatus, JobSummary } from '../src/shared/messages';
+import type { JobStatus, JobSummary, RunResult } from '../src/shared/messages';
+import { loadStorageConfig } from '../src/storage/config';
 import { jobWorkflowId } from '../src/shared/names';
 import { TENANT } from '../src/shared/search-attributes';
 import { startLocalStack, type LocalStack } from './local-stack';
@@ -45,7 +47,8 @@ export function demoJob(jobId: string): JobSpecInput {
     image: 'acibatch.azurecr.io/samples/batch-job:1',
     cpu: 0.5,
     memoryGB: 1,
-    env: { WORK_STEPS: '8', STEP_MS: '400' },
+    // 2,000 log lines each (ACI keeps only 1,000 of a stopped container: the archive keeps them all) and a file
+    env: { WORK_STEPS: '8', STEP_MS: '400', LOG_LINES: '2000', OUTPUT_FILES: 'results/data.bin:4096' },
     // instance 2 fails its first attempt; the restart policy brings it back
     instances: [{}, {}, { env: { FAIL_ON_ATTEMPTS: '1' } }, {}],
     maxParallel: 4,
@@ -72,6 +75,8 @@ async function main(temporal: TemporalConfig): Promise<number> {
     await settleStaleDemoJobs(temporal);
 
     console.log('No Azure subscription is used: the local ACI emulator runs the containers');
+    if (!loadStorageConfig())
+      console.log('Logs and outputs go to Azurite (in memory: gone when the demo stops)');
     console.log('Starting the worker and the API (bundling the workflows takes a few seconds) ...');
     const stack = await startLocalStack({
       temporalAddress: temporal.address,
@@ -94,6 +99,7 @@ async function main(temporal: TemporalConfig): Promise<number> {
 
     const summary = await follow(api, jobId);
     printSummary(summary);
+    await printStorage(api, stack, jobId, summary.total);
     const leftOver = stack.emulator?.groups().length ?? 0;
     console.log(`Container groups left in the emulator: ${leftOver}`);
     if (interrupt.requested) return EXIT_INTERRUPTED;
@@ -148,6 +154,7 @@ function watchForInterrupts(started: Started, temporal: TemporalConfig) {
       );
     }
     started.server?.kill();
+    started.stack?.kill();
     process.exit(EXIT_INTERRUPTED);
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
@@ -262,6 +269,34 @@ function printSummary(summary: JobSummary): void {
   );
   console.log(
     `Billed container-seconds: ${summary.billedSeconds}, estimated cost: $${summary.costUsd.toFixed(6)}`,
+  );
+}
+
+/** Where each instance's log archive and outputs went, as the runs' results say. */
+async function printStorage(
+  api: ApiCall,
+  stack: LocalStack,
+  jobId: string,
+  instances: number,
+): Promise<void> {
+  if (!stack.storage) return;
+  console.log(`\nLogs and outputs are kept in the storage account ${stack.storage.endpoint}:`);
+  for (let index = 0; index < instances; index++) {
+    const { result } = (await api('GET', `/v1/jobs/${jobId}/instances/${index}`)) as { result?: RunResult };
+    const archive = result?.logArchive;
+    for (const attempt of archive?.attempts ?? []) {
+      console.log(
+        `  instance ${index} attempt ${attempt.attempt}: ${archive?.container}/${attempt.blob} (${attempt.lines} lines${attempt.complete ? '' : `; not complete: ${attempt.problem}`})`,
+      );
+    }
+    for (const output of result?.outputs?.files ?? []) {
+      console.log(
+        `  instance ${index} output: ${output.name} (${output.size} bytes, MD5 ${output.contentMd5 ?? '-'}) in ${result?.outputs?.container}`,
+      );
+    }
+  }
+  console.log(
+    `Read them with \`npx aci-batch logs demo/${jobId} --instance 2 --attempt 1\` and \`npx aci-batch outputs download demo/${jobId} --instance 2\` (with ACI_BATCH_STORAGE_CONNECTION_STRING set to the account's) or GET /v1/jobs/${jobId}/instances/2/logs?attempt=1.`,
   );
 }
 

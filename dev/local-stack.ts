@@ -1,15 +1,17 @@
 /**
  * Everything a job needs except the Temporal server, in one process: the ACI emulator (unless real Azure is
- * configured), the real activities and worker, and the HTTP API for container callbacks. `npm start` runs the
+ * configured), Azurite for the log archive and outputs (unless a storage account is configured), the real
+ * activities and worker, and the HTTP API for container callbacks. `npm start` runs the
  * demo job on it, and the end-to-end tests run jobs on exactly the same assembly.
  */
 import { randomBytes } from 'node:crypto';
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { apiConnectionOptions, buildApiServer } from '../src/api/server';
 import {
   createAciClient,
-  createAciClientFromConfig,
+  createAciClientsFromConfig,
   EMULATOR_SUBSCRIPTION_ID,
   emulatorCredential,
   type AzureConfig,
@@ -26,6 +28,9 @@ import {
 } from '../src/security/data-converter';
 import { createWorker, createWorkerActivities } from '../src/worker';
 import { capacityConfigSchema, type CapacityConfig } from '../src/capacity/config';
+import { loadStorageConfig, type StorageConfig } from '../src/storage/config';
+import { RunStorage } from '../src/storage/run-storage';
+import { startAzurite, type Azurite } from './azurite';
 
 export interface LocalStackOptions {
   temporalAddress: string;
@@ -49,6 +54,11 @@ export interface LocalStackOptions {
   payloadEncryption?: PayloadEncryption;
   /** capacity pools and tenant policies; default: admission on, ACI's documented limits per region */
   capacity?: CapacityConfig;
+  /**
+   * where logs and outputs go: this account, or `false` for none; default: the account of the environment
+   * (ACI_BATCH_STORAGE_*) if configured, else an Azurite started here (in memory, stopped with the stack)
+   */
+  storage?: StorageConfig | false;
 }
 
 export interface LocalStack {
@@ -61,9 +71,15 @@ export interface LocalStack {
   apiUrl: string;
   apiKeys: Record<string, string[]>;
   emulator?: Emulator;
+  /** the runs' log archive and outputs (absent with `storage: false`) */
+  storage?: RunStorage;
+  /** the Azurite this stack started, if it did */
+  azurite?: Azurite;
   worker: Worker;
-  /** stops the API, the worker and the emulator (which kills its container processes) */
+  /** stops the API, the worker, Azurite and the emulator (which kills its container processes) */
   stop(): Promise<void>;
+  /** kills the child processes it started (Azurite) at once, for a forced exit that cannot wait for stop() */
+  kill(): void;
 }
 
 /**
@@ -77,17 +93,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
+  let azurite: Azurite | undefined;
   try {
     const emulator = options.azure ? undefined : await startEmulator(options.emulator);
     if (emulator) stops.push(() => emulator.close());
-    const aci = options.azure
-      ? createAciClientFromConfig(options.azure)
-      : createAciClient({
-          subscriptionId: EMULATOR_SUBSCRIPTION_ID,
-          credential: emulatorCredential,
-          endpoint: emulator!.endpoint,
-          caPem: emulator!.caPem,
-        });
+    let storageConfig = options.storage === undefined ? loadStorageConfig() : options.storage || undefined;
+    if (options.storage === undefined && !storageConfig) {
+      azurite = await startAzurite();
+      const started = azurite;
+      stops.push(() => started.stop());
+      storageConfig = azurite.storageConfig();
+    }
+    const storage = storageConfig && new RunStorage(storageConfig);
+    // a client per subscription: pools may name several (the emulator keeps an account per subscription too)
+    const clients = options.azure
+      ? createAciClientsFromConfig(options.azure)
+      : emulatorClients(emulator!.endpoint, emulator!.caPem);
 
     const encryption = options.payloadEncryption ?? loadPayloadEncryption();
     const dataConverter = dataConverterOf(encryption);
@@ -105,6 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       apiKeys: new ApiKeys(apiKeys),
       callbackSecret,
       codecEndpoint: encryption?.codecEndpoint,
+      storage,
     });
     stops.push(() => api.close());
     const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
@@ -114,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
     stops.push(() => nativeConnection.close());
     const aciDeps = {
-      aci,
+      ...clients,
       defaultResourceGroup: options.resourceGroup ?? options.azure?.defaultResourceGroup ?? 'aci-batch-local',
       pollIntervalMs: options.pollIntervalMs ?? options.azure?.pollIntervalMs ?? 200,
     };
@@ -129,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         capacity: options.capacity ?? LOCAL_CAPACITY,
         subscriptionId: options.azure?.subscriptionId ?? EMULATOR_SUBSCRIPTION_ID,
         taskQueue: options.taskQueue,
+        storage,
       }),
       dataConverter,
       workflowBundle: options.workflowBundle,
@@ -146,11 +169,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       apiUrl,
       apiKeys,
       emulator,
+      storage,
+      azurite,
       worker,
       stop,
+      kill: () => azurite?.kill(),
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Clients of the emulator: the default subscription's, and any other's on first use. */
+export function emulatorClients(
+  endpoint: string,
+  caPem: string,
+): {
+  aci: ContainerInstanceManagementClient;
+  aciFor: (subscriptionId: string) => ContainerInstanceManagementClient;
+} {
+  const clients = new Map<string, ContainerInstanceManagementClient>();
+  const aciFor = (subscriptionId: string) => {
+    let client = clients.get(subscriptionId);
+    if (!client) {
+      client = createAciClient({ subscriptionId, credential: emulatorCredential, endpoint, caPem });
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+  return { aci: aciFor(EMULATOR_SUBSCRIPTION_ID), aciFor };
 }

@@ -6,6 +6,7 @@
  *   ACI_BATCH_CALLBACK_SECRET                                       signs per-run callback tokens (shared with the API)
  *   ACI_BATCH_PAYLOAD_KEYS                                          encrypts payloads (src/security/data-converter.ts)
  *   ACI_BATCH_JANITOR_INTERVAL, ACI_BATCH_STOPPED_RETENTION         the janitor's schedule (src/janitor-schedule.ts)
+ *   ACI_BATCH_STORAGE_*                                             the log archive and outputs (src/storage/config.ts)
  *   WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, WORKER_MAX_CACHED_WORKFLOWS
  *   OTEL_*, APPLICATIONINSIGHTS_CONNECTION_STRING, ACI_BATCH_METRICS_*, ACI_BATCH_TEMPORAL_METRICS_ADDRESS,
  *   ACI_BATCH_LOG_LEVEL                                             tracing, metrics, logs (src/observability/config.ts)
@@ -22,12 +23,18 @@ import { createActivities } from './activities';
 import { createJanitorActivities, type JanitorActivityDeps } from './activities/janitor';
 import { createCapacityActivities, type CapacityActivityDeps } from './activities/capacity';
 import { createJobActivities } from './activities/jobs';
-import type { AciActivities, CapacityActivities, JanitorActivities, JobActivities } from './activities/types';
+import type {
+  AciActivities,
+  CapacityActivities,
+  JanitorActivities,
+  JobActivities,
+  StorageActivities,
+} from './activities/types';
 import { loadCapacityConfig } from './capacity/load';
 import { ensureJanitorSchedule, loadJanitorScheduleConfig } from './janitor-schedule';
 import { dataConverterFromEnv } from './security/data-converter';
 import { RunTokens } from './security/run-tokens';
-import { createAciClientFromConfig, loadAzureConfig } from './azure/client';
+import { createAciClientsFromConfig, loadAzureConfig } from './azure/client';
 import { loadAll, loadTemporalConfig, parseEnv, type TemporalConfig } from './config';
 import { loadObservabilityConfig } from './observability/config';
 import { ProjectMetrics } from './observability/metrics';
@@ -35,6 +42,8 @@ import { metricsSinks } from './observability/metrics-sinks';
 import type { Tracing } from './observability/tracing';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/workflow-bundle';
 import { startWorkerObservability } from './observability/worker-observability';
+import { loadStorageConfig } from './storage/config';
+import { RunStorage } from './storage/run-storage';
 
 export interface WorkerLimits {
   maxConcurrentActivityTaskExecutions: number;
@@ -81,8 +90,9 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** the janitor's, admission's and the dependency wait's activities are needed only where they run */
-  activities: AciActivities & Partial<JanitorActivities & CapacityActivities & JobActivities>;
+  /** the janitor's, admission's, storage's and the dependency wait's activities are needed only where they run */
+  activities: AciActivities &
+    Partial<JanitorActivities & CapacityActivities & StorageActivities & JobActivities>;
   /** payload encryption (src/security/data-converter.ts); default: payloads in clear */
   dataConverter?: DataConverter;
   /** a prebuilt bundle (tests bundle once per run); default: bundle src/workflows at start */
@@ -117,15 +127,20 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
-export type WorkerActivityDeps = JanitorActivityDeps & Omit<CapacityActivityDeps, 'aci' | 'client'>;
+export type WorkerActivityDeps = JanitorActivityDeps &
+  Omit<CapacityActivityDeps, 'aci' | 'client'> & {
+    /** the log archive and outputs; absent: runs keep only their log tail */
+    storage?: RunStorage;
+  };
 
 /**
- * Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`), the janitor's,
- * admission's (the capacity ledgers run on the worker's task queue), and the wait for a job's dependencies.
+ * Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`), the log archive's
+ * and outputs', the janitor's, admission's (the capacity ledgers run on the worker's task queue), and the wait
+ * for a job's dependencies.
  */
 export function createWorkerActivities(
   deps: WorkerActivityDeps,
-): AciActivities & JanitorActivities & CapacityActivities & JobActivities {
+): AciActivities & StorageActivities & JanitorActivities & CapacityActivities & JobActivities {
   return {
     ...createActivities(deps),
     ...createJanitorActivities(deps),
@@ -143,8 +158,10 @@ async function main(): Promise<void> {
     janitorSchedule: () => loadJanitorScheduleConfig(),
     observability: () => loadObservabilityConfig(),
     capacity: () => loadCapacityConfig(),
+    storage: () => loadStorageConfig(),
   });
   const { config, azure, dataConverter, janitorSchedule, capacity } = settings;
+  const storage = settings.storage && new RunStorage(settings.storage);
   const observability = await startWorkerObservability(settings.observability);
   // the runtime shuts the worker down gracefully on these signals; run() then resolves
   Runtime.install({ ...observability.runtimeOptions, shutdownSignals: ['SIGINT', 'SIGTERM'] });
@@ -158,7 +175,8 @@ async function main(): Promise<void> {
       dataConverter,
     });
     const aciDeps = {
-      aci: createAciClientFromConfig(azure),
+      // pools may live in other subscriptions: a client per subscription, one credential
+      ...createAciClientsFromConfig(azure),
       defaultResourceGroup: azure.defaultResourceGroup,
       pollIntervalMs: azure.pollIntervalMs,
     };
@@ -173,6 +191,7 @@ async function main(): Promise<void> {
         capacity,
         subscriptionId: azure.subscriptionId,
         taskQueue: config.temporal.taskQueue,
+        storage,
       }),
       dataConverter,
       limits: config.limits,

@@ -29,6 +29,16 @@ export interface OutageWindow {
   durationMs?: number;
 }
 
+/**
+ * Automatic Spot evictions: every running Spot group of the account is evicted `afterMs` after each
+ * (re)start, and restarted by the platform `restartAfterMs` later (undefined: never). `false` switches a
+ * region's setting off for an account.
+ */
+export interface SpotEvictions {
+  afterMs: number;
+  restartAfterMs?: number;
+}
+
 /** What a region or an account may override. */
 export interface AccountOverrides {
   quotas?: Partial<Quotas>;
@@ -36,6 +46,8 @@ export interface AccountOverrides {
   /** Spot container groups allowed (default: only in eastus2, westeurope and westus) */
   spot?: boolean;
   outage?: OutageSetting;
+  /** evict Spot groups automatically (default: never; `emulator.evict` evicts one by hand) */
+  spotEvictions?: SpotEvictions | false;
 }
 
 /** One account's overrides; without `subscriptionId` it applies to every subscription in the region. */
@@ -53,6 +65,8 @@ export interface AccountSettings {
   spot: boolean;
   /** the capacity outage in force now (region-wide or this account's), if any: epoch ms, `end` may be Infinity */
   outage?: { start: number; end: number };
+  /** automatic Spot evictions, if any */
+  spotEvictions?: SpotEvictions;
 }
 
 interface Layer {
@@ -60,6 +74,7 @@ interface Layer {
   rateLimits: Partial<RateLimits>;
   spot?: boolean;
   outage?: { start: number; end: number };
+  spotEvictions?: SpotEvictions | false;
 }
 
 const count = z.number().int().nonnegative();
@@ -92,6 +107,15 @@ export const accountOverridesShape = {
         start: time.optional(),
         end: time.optional(),
         durationMs: z.number().nonnegative().optional(),
+      }),
+    ])
+    .optional(),
+  spotEvictions: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        afterMs: z.number().nonnegative(),
+        restartAfterMs: z.number().nonnegative().optional(),
       }),
     ])
     .optional(),
@@ -136,6 +160,7 @@ export class Accounts {
     if (parsed.quotas) layer.quotas = { ...layer.quotas, ...parsed.quotas };
     if (parsed.rateLimits) layer.rateLimits = { ...layer.rateLimits, ...parsed.rateLimits };
     if (parsed.spot !== undefined) layer.spot = parsed.spot;
+    if (parsed.spotEvictions !== undefined) layer.spotEvictions = parsed.spotEvictions;
     if (parsed.outage === false) delete layer.outage;
     else if (parsed.outage !== undefined) layer.outage = resolveOutage(parsed.outage, now);
   }
@@ -151,14 +176,24 @@ export class Accounts {
     let rateLimits: RateLimits = this.defaults.rateLimits;
     let spot = this.defaults.spotRegions.includes(normalised);
     let outage: { start: number; end: number } | undefined;
+    let spotEvictions: SpotEvictions | false = false;
     for (const layer of layers) {
       if (!layer) continue;
       quotas = { ...quotas, ...layer.quotas };
       rateLimits = { ...rateLimits, ...layer.rateLimits };
       if (layer.spot !== undefined) spot = layer.spot;
+      if (layer.spotEvictions !== undefined) spotEvictions = layer.spotEvictions;
       if (layer.outage && layer.outage.start <= now && now < layer.outage.end) outage = layer.outage;
     }
-    return { subscriptionId, region: normalised, quotas, rateLimits, spot, ...(outage && { outage }) };
+    return {
+      subscriptionId,
+      region: normalised,
+      quotas,
+      rateLimits,
+      spot,
+      ...(outage && { outage }),
+      ...(spotEvictions && { spotEvictions }),
+    };
   }
 
   /** Whether a capacity outage holds for this account at `now`. */

@@ -5,7 +5,9 @@
  */
 import type { AccountUsage, Quotas } from './engine';
 import type { ArmEvent, AsyncOperation, ContainerRecord, ContainerState, GroupRecord } from './model';
+import { PROFILE_TYPE, STANDBY_POOL_TYPE, type ProfileRecord, type ProfileRevision } from './profiles';
 import type { ContainerSpec } from './spec';
+import type { PoolRecord, StandbyOperation } from './standby';
 import { formatMillis, formatSeconds, formatTicks } from './time';
 
 export const RESOURCE_TYPE = 'Microsoft.ContainerInstance/containerGroups';
@@ -15,11 +17,23 @@ type Json = Record<string, unknown>;
 /** `full` for GET/PUT/DELETE bodies; `list` items carry no instanceView (real list responses lack it). */
 export function containerGroupBody(group: GroupRecord, view: 'full' | 'list'): Json {
   const { location, tags, identity: _requested, properties, ...topLevel } = group.spec;
-  const { containers, ipAddress, provisioningState: _p, instanceView: _i, ...otherProperties } = properties;
+  const {
+    containers,
+    ipAddress,
+    provisioningState: _p,
+    instanceView: _i,
+    // the 2024-05-01-preview example of a group taken from a pool echoes the profile reference, not the pool's
+    standbyPoolProfile: _s,
+    isCreatedFromStandbyPool: _c,
+    ...otherProperties
+  } = properties;
   return {
     ...topLevel,
     properties: {
       ...withoutSecrets(otherProperties),
+      ...(group.createdFromStandbyPool !== undefined && {
+        isCreatedFromStandbyPool: group.createdFromStandbyPool,
+      }),
       provisioningState: group.provisioningState,
       containers: containers.map((spec, index) =>
         containerBody(spec, view === 'full' ? group.containers[index] : undefined),
@@ -34,7 +48,7 @@ export function containerGroupBody(group: GroupRecord, view: 'full' | 'list'): J
           }),
         },
       }),
-      ...(view === 'full' && { instanceView: { events: [], state: group.state } }),
+      ...(view === 'full' && { instanceView: { events: group.events.map(eventBody), state: group.state } }),
     },
     ...(group.identity && { identity: group.identity }),
     id: group.resourceId,
@@ -42,6 +56,85 @@ export function containerGroupBody(group: GroupRecord, view: 'full' | 'list'): J
     type: RESOURCE_TYPE,
     location,
     ...(tags && { tags }),
+  };
+}
+
+/**
+ * A container group profile revision as ARM returns it (spec example ContainerGroupProfilesCreateOrUpdate):
+ * the group properties with secrets stripped, no instance view, no IP address assigned, and `revision`.
+ */
+export function profileBody(profile: ProfileRecord, revision: ProfileRevision): Json {
+  const { location: _l, tags: _t, identity: _i, properties, ...topLevel } = revision.spec;
+  const { containers, ...otherProperties } = properties;
+  return {
+    ...topLevel,
+    id: profile.resourceId,
+    name: profile.name,
+    type: PROFILE_TYPE,
+    location: profile.location,
+    ...(profile.tags && { tags: profile.tags }),
+    properties: {
+      ...withoutSecrets(otherProperties),
+      containers: containers.map((spec) => containerBody(spec, undefined)),
+      revision: revision.revision,
+    },
+  };
+}
+
+/** A standby container group pool (spec example StandbyContainerGroupPools_CreateOrUpdate, 2025-03-01). */
+export function standbyPoolBody(pool: PoolRecord): Json {
+  return {
+    properties: {
+      elasticityProfile: { maxReadyCapacity: pool.maxReadyCapacity, refillPolicy: pool.refillPolicy },
+      containerGroupProperties: {
+        containerGroupProfile: pool.profile,
+        ...(pool.subnetIds && { subnetIds: pool.subnetIds }),
+      },
+      ...(pool.zones && { zones: pool.zones }),
+      provisioningState: pool.provisioningState,
+    },
+    ...(pool.tags && { tags: pool.tags }),
+    location: pool.location,
+    id: pool.resourceId,
+    name: pool.name,
+    type: STANDBY_POOL_TYPE,
+  };
+}
+
+/**
+ * The pool's runtime view (`.../runtimeViews/latest`): instances by state (creating, running, deleting) and a
+ * health status (spec example StandbyContainerGroupPoolRuntimeViews_Get; the degraded code is UNCONFIRMED).
+ */
+export function runtimeViewBody(pool: PoolRecord, view: string): Json {
+  return {
+    properties: {
+      instanceCountSummary: [
+        {
+          instanceCountsByState: [
+            { state: 'creating', count: pool.creating.size },
+            { state: 'running', count: pool.ready.length },
+            { state: 'deleting', count: pool.deleting },
+          ],
+        },
+      ],
+      provisioningState: 'Succeeded',
+      status: pool.health,
+    },
+    id: `${pool.resourceId}/runtimeViews/${view}`,
+    name: view,
+    type: `${STANDBY_POOL_TYPE}/runtimeViews`,
+  };
+}
+
+/** ARM's common operation-status body, as the StandbyPool provider answers its Azure-AsyncOperation URLs. */
+export function standbyOperationBody(operation: StandbyOperation, path: string): Json {
+  return {
+    id: path,
+    name: operation.id,
+    resourceId: operation.resourceId,
+    status: operation.status,
+    startTime: formatTicks(operation.startTime),
+    ...(operation.endTime !== undefined && { endTime: formatTicks(operation.endTime) }),
   };
 }
 

@@ -1,10 +1,16 @@
 /**
- * A container's log: stdout and stderr split into lines, each stamped when it began, capped like ACI
- * (4 MB while running; the oldest lines go first).
+ * A container's log as ACI keeps it: stdout and stderr split into lines, each stamped with the time of the
+ * write that began it (so the lines of one write share a timestamp, as in ACI), in order of time; up to 4 MB
+ * while the container runs (the oldest lines go first), and only the last 16 KB or 1,000 lines (whichever is
+ * smaller) once it has stopped.
  */
 import { formatTicks, preciseNow } from './time';
 
+/** What ACI keeps of a running container's log. */
 export const MAX_LOG_BYTES = 4 * 1024 * 1024;
+/** What ACI keeps once the container has stopped: the last 16 KB or 1,000 lines, whichever is smaller. */
+export const STOPPED_LOG_BYTES = 16 * 1024;
+export const STOPPED_LOG_LINES = 1000;
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -18,6 +24,8 @@ export class ContainerLog {
   /** index of the oldest kept line; lines before it were dropped by the cap (compacted lazily) */
   private head = 0;
   private bytes = 0;
+  /** the timestamp of the newest line: a line never carries an earlier one (ACI's log is in order of time) */
+  private lastTime = 0;
   private readonly partial = new Map<LogStream, LogLine>();
 
   constructor(private readonly maxBytes = MAX_LOG_BYTES) {}
@@ -43,11 +51,34 @@ export class ContainerLog {
     this.partial.clear();
   }
 
+  /** The container has stopped: ACI keeps only the last 16 KB or 1,000 lines of its log. */
+  cutDown(maxBytes = STOPPED_LOG_BYTES, maxLines = STOPPED_LOG_LINES): void {
+    this.flush();
+    const kept = this.lines.slice(this.head);
+    let bytes = 0;
+    let from = kept.length;
+    while (from > 0 && kept.length - from < maxLines) {
+      const size = Buffer.byteLength(kept[from - 1]!.text) + 1;
+      if (bytes + size > maxBytes) break;
+      bytes += size;
+      from--;
+    }
+    this.lines = kept.slice(from);
+    this.head = 0;
+    this.bytes = bytes;
+  }
+
   clear(): void {
     this.lines = [];
     this.head = 0;
     this.bytes = 0;
+    this.lastTime = 0;
     this.partial.clear();
+  }
+
+  /** Lines kept now. */
+  get lineCount(): number {
+    return this.lines.length - this.head;
   }
 
   /** The `content` of ARM's logs response: the last `tail` lines, optionally prefixed with their timestamp. */
@@ -61,7 +92,10 @@ export class ContainerLog {
 
   private push(line: LogLine): void {
     const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
-    this.lines.push({ time: line.time, text });
+    // a line finished on one stream after a later line on the other keeps the order of the log
+    const time = Math.max(line.time, this.lastTime);
+    this.lastTime = time;
+    this.lines.push({ time, text });
     this.bytes += Buffer.byteLength(text) + 1;
     while (this.bytes > this.maxBytes && this.head < this.lines.length) {
       const dropped = this.lines[this.head++];

@@ -16,6 +16,16 @@ const HTTP_OPERATIONS = [
   'logs',
   'operationStatus',
   'usages',
+  // Microsoft.ContainerInstance/containerGroupProfiles
+  'createProfile',
+  'getProfile',
+  'deleteProfile',
+  'listProfiles',
+  // Microsoft.StandbyPool/standbyContainerGroupPools (getStandbyPool includes its runtime view)
+  'createStandbyPool',
+  'getStandbyPool',
+  'deleteStandbyPool',
+  'listStandbyPools',
 ] as const;
 export type HttpOperation = (typeof HTTP_OPERATIONS)[number];
 

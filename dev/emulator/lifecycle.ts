@@ -5,10 +5,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inaccessibleImage, serviceUnavailable, type ArmErrorBody } from './arm-errors';
+import { CONFIG_MAP_DIR_ENV, type ConfigMapStore } from './config-maps';
 import { ContainerLog } from './container-log';
 import type { FaultInjector } from './faults';
 import { resolveImage, type ImageMap } from './images';
 import {
+  EVICTED,
   addEvent,
   derivedGroupState,
   restartsAfterExit,
@@ -25,17 +27,33 @@ import { requestedCores, requestedMemoryInGB, type GroupSpec } from './spec';
 export interface ProvisioningPlan {
   /**
    * deploy: start fresh containers; redeploy: kill what runs, then deploy fresh (start, changed PUT);
-   * restart: kill and start the same containers again (restartCount + 1); unchanged: nothing to do (same PUT)
+   * restart: kill and start the same containers again (restartCount + 1); unchanged: nothing to do (same PUT,
+   * or a config-map-only change); adopt: a warm group taken from a standby pool, whose containers already run;
+   * recover: the platform restarts an evicted Spot group (restartCount + 1, previousState the eviction)
    */
-  mode: 'deploy' | 'redeploy' | 'restart' | 'unchanged';
+  mode: 'deploy' | 'redeploy' | 'restart' | 'unchanged' | 'adopt' | 'recover';
   pendingMs: number;
   creatingMs: number;
+  /** fault rules are not consulted (platform-made operations: standby pool refills, recoveries, takes) */
+  skipFaults?: boolean;
 }
 
 export interface LifecycleConfig {
   images: ImageMap;
   killGraceMs: number;
+  configMaps: ConfigMapStore;
 }
+
+/**
+ * What an eviction shows (UNCONFIRMED: ACI documents that evicted Spot groups are restarted automatically, not
+ * how an eviction looks): this event on the group and on each container.
+ */
+export const EVICTION_EVENT: EventSpec = {
+  name: EVICTED,
+  message:
+    'The container group was evicted because Azure reclaimed the Spot capacity. It restarts automatically when capacity is available.',
+  type: 'Warning',
+};
 
 /** Kubernetes-style crash-loop back-off for restart policies Always/OnFailure, capped. */
 const RESTART_BACKOFF_BASE_MS = 1_000;
@@ -62,14 +80,21 @@ export class Lifecycle {
   /** Runs an operation to its end. Rejects with an AbortError when the group is deleted meanwhile. */
   async provision(group: GroupRecord, operation: AsyncOperation, plan: ProvisioningPlan): Promise<void> {
     const { signal } = group.lifetime;
-    const slow = this.faults.takeProvisioning('slowProvisioning', operation.kind, group.name);
-    const failure = this.faults.takeProvisioning('operationFailed', operation.kind, group.name);
+    const skipFaults = plan.skipFaults === true || plan.mode === 'adopt' || plan.mode === 'recover';
+    const slow = skipFaults
+      ? undefined
+      : this.faults.takeProvisioning('slowProvisioning', operation.kind, group.name);
+    const failure = skipFaults
+      ? undefined
+      : this.faults.takeProvisioning('operationFailed', operation.kind, group.name);
     const pendingMs = slow ? slow.pendingMs : plan.pendingMs;
     const creatingMs = slow ? (slow.creatingMs ?? slow.pendingMs) : plan.creatingMs;
 
     const previousStates = new Map<ContainerRecord, ContainerRecord['currentState']>();
     if (plan.mode === 'restart' || plan.mode === 'redeploy') await this.killAll(group, operation);
     if (plan.mode === 'restart') for (const c of group.containers) previousStates.set(c, c.currentState);
+    // an evicted container waits (Waiting/Evicted); the run the eviction ended is its previousState
+    if (plan.mode === 'recover') for (const c of group.containers) previousStates.set(c, c.previousState);
     if (plan.mode === 'redeploy') group.containers = this.freshContainers(group.spec);
 
     await sleep(pendingMs, undefined, { signal });
@@ -78,6 +103,12 @@ export class Lifecycle {
       setStatus(group, operation, 'Succeeded');
       group.operation = undefined;
       return;
+    }
+    if (plan.mode === 'adopt') {
+      // a warm group from a standby pool: provisioned and running already, nothing to pull or start
+      setStatus(group, operation, 'Creating');
+      await sleep(creatingMs, undefined, { signal });
+      return this.finish(group, operation, 'Succeeded');
     }
     if (failure?.code === 'ServiceUnavailable') {
       const error = serviceUnavailable(
@@ -119,6 +150,7 @@ export class Lifecycle {
       });
       // a restart counts only for a container that ran (not one whose image never came)
       const previousState = previousStates.get(c);
+      if (plan.mode === 'recover' && previousState?.state !== 'Terminated') c.previousState = undefined;
       if (previousState?.state === 'Terminated') {
         c.restartCount += 1;
         c.previousState = previousState;
@@ -132,6 +164,25 @@ export class Lifecycle {
   /** Kills every process of the group and waits until they are gone. */
   async killAll(group: GroupRecord, operation?: AsyncOperation): Promise<void> {
     await Promise.all(group.containers.map((c) => this.kill(c, operation)));
+  }
+
+  /**
+   * A Spot eviction: every process is killed; each container then waits for the platform's restart
+   * (currentState Waiting/Evicted), the run the eviction ended becomes its previousState (Terminated, detailStatus
+   * Evicted), and an Evicted warning lands on the group and on each container. UNCONFIRMED shape (see model.ts).
+   */
+  async evict(group: GroupRecord): Promise<void> {
+    const running = new Set(group.containers.filter((c) => c.process !== undefined || c.restartTimer));
+    await this.killAll(group);
+    const now = Date.now();
+    for (const c of group.containers) {
+      if (running.has(c) && c.currentState?.state === 'Terminated') {
+        c.previousState = { ...c.currentState, detailStatus: EVICTED };
+      }
+      c.currentState = { state: 'Waiting', detailStatus: EVICTED };
+      addEvent(c.events, EVICTION_EVENT, now);
+    }
+    addEvent(group.events, EVICTION_EVENT, now);
   }
 
   private kill(c: ContainerRecord, operation: AsyncOperation | undefined): Promise<void> {
@@ -164,6 +215,7 @@ export class Lifecycle {
       env[variable.name] = variable.secureValue ?? variable.value ?? '';
     }
     env.ACI_EMULATOR_IP = group.ip;
+    env[CONFIG_MAP_DIR_ENV] = this.config.configMaps.dirFor(group.uid);
     // As in ACI, a container's command replaces the image's entrypoint.
     const command = spec.properties.command.length > 0 ? spec.properties.command : image.command;
     return { command, cwd: image.cwd, env };
@@ -191,7 +243,8 @@ export class Lifecycle {
   }
 
   private onExit(group: GroupRecord, c: ContainerRecord, child: ContainerProcess, exit: ProcessExit): void {
-    c.log.flush();
+    // a stopped container keeps only the end of its log, however it stopped (exit, stop, restart, delete)
+    if (c.process === child || c.killing) c.log.cutDown();
     if (c.process !== child || c.killing) return;
     c.process = undefined;
     const terminated = terminatedState(c.currentState?.startTime, exit.exitCode);

@@ -8,7 +8,11 @@ import type { ProvisioningOperation } from './faults';
 import type { ContainerProcess, ProcessSpec } from './runtime';
 import type { GroupSpec, RestartPolicy } from './spec';
 
-export type ProvisioningState = 'Pending' | 'Creating' | 'Succeeded' | 'Failed';
+/**
+ * `Repairing`: the platform is bringing the group back after an infrastructure event, here a Spot eviction
+ * (a documented ACI provisioning state; its use for evictions is UNCONFIRMED).
+ */
+export type ProvisioningState = 'Pending' | 'Creating' | 'Succeeded' | 'Failed' | 'Repairing';
 export type GroupState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Stopped';
 /** an async operation's status: a provisioning state, or Canceled when its group was deleted meanwhile */
 export type OperationStatus = ProvisioningState | 'Canceled';
@@ -64,8 +68,27 @@ export interface AsyncOperation {
   error?: ArmErrorBody;
 }
 
+/** A Spot eviction in force: the containers are gone and the platform restarts the group later (or never). */
+export interface Eviction {
+  /** epoch ms */
+  at: number;
+  /** when the platform restarts the group; undefined: never (it stays evicted until deleted) */
+  restartAfterMs?: number;
+}
+
+/** Where a warm group of a standby pool came from (absent for ordinary groups). */
+export interface StandbyOrigin {
+  /** the pool's registry key */
+  poolKey: string;
+  /** ARM id of the container group profile and the revision the group was built from */
+  profileId: string;
+  revision: number;
+}
+
 export interface GroupRecord {
   key: string;
+  /** stable for the group's whole life (also across a take from a standby pool): names its config map folder */
+  uid: string;
   subscriptionId: string;
   resourceGroup: string;
   name: string;
@@ -80,8 +103,20 @@ export interface GroupRecord {
   /** the group's own loopback address */
   ip: string;
   containers: ContainerRecord[];
+  /** group-level events (instanceView.events): evictions */
+  events: ArmEvent[];
   /** the long-running operation in flight, if any */
   operation?: AsyncOperation;
+  /** true/false once a PUT named a standby pool (isCreatedFromStandbyPool); undefined otherwise */
+  createdFromStandbyPool?: boolean;
+  /** set on a warm group built by a standby pool */
+  standby?: StandbyOrigin;
+  /** a Spot eviction in force */
+  eviction?: Eviction;
+  /** the platform's restart of an evicted group */
+  evictionTimer?: NodeJS.Timeout;
+  /** the account's automatic Spot eviction (`spotEvictions`) of this run */
+  autoEvictionTimer?: NodeJS.Timeout;
   /** a synchronous stop is killing the processes */
   stopping: boolean;
   /** aborted when the group is deleted or the emulator closes: ends every timer and flow of the group */
@@ -96,6 +131,9 @@ export function groupKey(subscriptionId: string, resourceGroup: string, name: st
 export function normaliseLocation(location: string): string {
   return location.replace(/\s+/g, '').toLowerCase();
 }
+
+/** detailStatus and event name of an evicted container (UNCONFIRMED: ACI documents no eviction shape). */
+export const EVICTED = 'Evicted';
 
 export function isTransitioning(group: GroupRecord): boolean {
   return group.operation !== undefined || group.stopping;

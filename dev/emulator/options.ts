@@ -51,6 +51,11 @@ export interface EmulatorOptions {
   latency?: LatencyProfileName | Partial<LatencyProfile>;
   /** fault rules active from the start; default env ACI_EMULATOR_FAULTS (JSON array) */
   faults?: FaultSpec[];
+  /**
+   * How long a standby pool takes to make one warm group ready (its whole provisioning), after the pool is
+   * created or a group is taken. Default env ACI_EMULATOR_STANDBY_REFILL_MS, then 3000. Not time-scaled.
+   */
+  standbyRefillMs?: number;
   /** items per list page before a nextLink (default 100) */
   pageSize?: number;
   /** location used where a request names none, e.g. in x-ms-request-id (default 'eastus') */
@@ -78,6 +83,7 @@ export interface ResolvedOptions {
   timeScale: number;
   latency: LatencyProfile;
   faults: FaultSpec[];
+  standbyRefillMs: number;
   pageSize: number;
   region: string;
   missingResourceGroups: string[];
@@ -107,6 +113,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     timeScale: resolveTimeScale(options.timeScale ?? env.ACI_EMULATOR_TIME_SCALE),
     latency: resolveLatency(options.latency ?? (env.ACI_EMULATOR_LATENCY || 'instant')),
     faults: options.faults ?? (faultsJson ? parseFaults(faultsJson) : []),
+    standbyRefillMs: resolveRefillMs(options.standbyRefillMs ?? env.ACI_EMULATOR_STANDBY_REFILL_MS),
     pageSize: positiveInteger('pageSize', options.pageSize ?? 100),
     region: options.region ?? 'eastus',
     missingResourceGroups: options.missingResourceGroups ?? [],
@@ -144,6 +151,17 @@ function resolveTimeScale(value: number | string | undefined): number {
     throw new Error(`timeScale (ACI_EMULATOR_TIME_SCALE) must be a positive number, not "${value}"`);
   }
   return scale;
+}
+
+function resolveRefillMs(value: number | string | undefined): number {
+  if (value === undefined || value === '') return 3_000;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new Error(
+      `standbyRefillMs (ACI_EMULATOR_STANDBY_REFILL_MS) must be a non-negative number, not "${value}"`,
+    );
+  }
+  return ms;
 }
 
 function parseJsonEnv(env: NodeJS.ProcessEnv, name: string): unknown {

@@ -27,6 +27,11 @@ export interface RouteParams {
   container?: string;
   location?: string;
   operationId?: string;
+  /** container group profile, standby pool, profile revision, pool runtime view */
+  profileName?: string;
+  poolName?: string;
+  revision?: string;
+  runtimeView?: string;
 }
 
 interface ArmQuery {
@@ -91,7 +96,12 @@ export function registerRoutes(app: FastifyInstance<Server>, context: RouteConte
     reply.headers(
       takeBudget(request, 'create', existing?.location ?? locationOf(request.body) ?? context.region),
     );
-    const { created, group, operation } = engine.createOrUpdate(groupRef(request), request.body);
+    const { created, group, operation } = engine.createOrUpdate(
+      groupRef(request),
+      request.body,
+      request.query['api-version'],
+    );
+    request.createdFromStandbyPool = group.createdFromStandbyPool;
     return reply
       .code(created ? 201 : 200)
       .headers(asyncOperationHeaders(request, operation))
@@ -169,7 +179,7 @@ function groupRef(request: ArmRequest): GroupRef {
 }
 
 /** The https base the client used to reach us, so LRO and nextLink URLs lead back here. */
-function baseUrl(request: ArmRequest): string {
+export function baseUrl(request: { host: string }): string {
   return `https://${request.host}`;
 }
 

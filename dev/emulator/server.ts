@@ -22,8 +22,9 @@ import type { ContainerGroupEngine } from './engine';
 import type { FaultInjector, FaultKind, HttpFault, HttpOperation } from './faults';
 import type { RateLimiter } from './rate-limits';
 import type { ReadThrottle } from './read-throttle';
-import type { RequestLog } from './request-log';
+import { summariseBody, type RequestLog } from './request-log';
 import { registerRoutes, type RouteParams } from './routes';
+import { registerStandbyRoutes } from './standby-routes';
 import { preciseNow } from './time';
 import type { EmulatorTls } from './tls';
 
@@ -41,6 +42,8 @@ declare module 'fastify' {
     armRegion: string | undefined;
     /** the ARM error code answered (request log) */
     armErrorCode: string | undefined;
+    /** isCreatedFromStandbyPool of the group a PUT created or updated, when the PUT named a pool (request log) */
+    createdFromStandbyPool: boolean | undefined;
   }
 }
 
@@ -72,6 +75,7 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
   app.decorateRequest('injectedFault', undefined);
   app.decorateRequest('armRegion', undefined);
   app.decorateRequest('armErrorCode', undefined);
+  app.decorateRequest('createdFromStandbyPool', undefined);
 
   // Bodies are optional JSON: the SDK sends `Content-Type: application/json` on body-less POSTs and polls.
   app.removeContentTypeParser('application/json');
@@ -127,6 +131,7 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
     // Logged before the response leaves, so a client that got its answer always finds the entry.
     const { operation } = request.routeOptions.config;
     const { subscriptionId } = request.params as Partial<RouteParams>;
+    const apiVersion = (request.query as { 'api-version'?: unknown } | undefined)?.['api-version'];
     const retryAfter = Number(reply.getHeader('retry-after'));
     requests.add({
       method: request.method,
@@ -141,6 +146,11 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
       ...(reply.hasHeader('retry-after') && Number.isFinite(retryAfter) && { retryAfter }),
       ...(subscriptionId !== undefined && { subscriptionId }),
       ...(request.armRegion !== undefined && { region: request.armRegion }),
+      ...(typeof apiVersion === 'string' && { apiVersion }),
+      ...(request.method === 'PUT' && { body: summariseBody(request.body) }),
+      ...(request.createdFromStandbyPool !== undefined && {
+        isCreatedFromStandbyPool: request.createdFromStandbyPool,
+      }),
     });
   });
 
@@ -158,6 +168,7 @@ export function createServer(context: ServerContext): FastifyInstance<Server> {
   });
 
   registerRoutes(app, context);
+  registerStandbyRoutes(app, context);
   return app;
 }
 
@@ -180,8 +191,15 @@ function faultError(
 }
 
 function throttlingKind(operation: HttpOperation): 'read' | 'write' | 'delete' {
-  if (operation === 'delete') return 'delete';
-  return operation === 'create' || operation === 'start' || operation === 'stop' || operation === 'restart'
+  if (operation === 'delete' || operation === 'deleteProfile' || operation === 'deleteStandbyPool') {
+    return 'delete';
+  }
+  return operation === 'create' ||
+    operation === 'start' ||
+    operation === 'stop' ||
+    operation === 'restart' ||
+    operation === 'createProfile' ||
+    operation === 'createStandbyPool'
     ? 'write'
     : 'read';
 }

@@ -26,6 +26,38 @@ const environmentVariable = z.looseObject({
 
 const resourceRequests = z.looseObject({ cpu: z.number().positive(), memoryInGB: z.number().positive() });
 
+/**
+ * A config map key becomes a file name (`/mnt/configmap/<container>/<key>` in ACI), so it must be one:
+ * Kubernetes' ConfigMap key rule (ACI documents none).
+ */
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * A container's config map (api-version 2024-05-01-preview and later): `{ keyValuePairs: { key: value } }`.
+ * ARM reads property names case-insensitively and a spec example writes `keyvaluepairs`: both are accepted and
+ * kept as `keyValuePairs`.
+ */
+export const configMapSchema = z.preprocess(
+  (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    const entries = Object.entries(value).map(([key, pairs]): [string, unknown] =>
+      key.toLowerCase() === 'keyvaluepairs' ? ['keyValuePairs', pairs] : [key, pairs],
+    );
+    return Object.fromEntries(entries);
+  },
+  z.looseObject({
+    keyValuePairs: z
+      .record(
+        z
+          .string()
+          .regex(CONFIG_MAP_KEY, 'a config map key may hold only letters, digits, "-", "_" and "."')
+          .refine((key) => key !== '.' && key !== '..', 'a config map key may not be "." or ".."'),
+        z.string(),
+      )
+      .optional(),
+  }),
+);
+
 const container = z.looseObject({
   name: z.string().min(1),
   properties: z.looseObject({
@@ -34,6 +66,7 @@ const container = z.looseObject({
     ports: z.array(port).default([]),
     environmentVariables: z.array(environmentVariable).default([]),
     resources: z.looseObject({ requests: resourceRequests }),
+    configMap: configMapSchema.optional(),
   }),
 });
 
@@ -84,6 +117,32 @@ export function requestedCores(spec: GroupSpec): number {
 /** A Spot container group (`properties.priority: "Spot"`; ARM enum values are case-insensitive). */
 export function isSpot(spec: GroupSpec): boolean {
   return spec.properties.priority?.toLowerCase() === 'spot';
+}
+
+/** The config map key-value pairs of each container (undefined: it has none). */
+export function configMaps(
+  spec: GroupSpec,
+): Array<{ container: string; pairs: Record<string, string> | undefined }> {
+  return spec.properties.containers.map((c) => ({
+    container: c.name,
+    pairs: c.properties.configMap?.keyValuePairs,
+  }));
+}
+
+/** The spec without its config maps: what a config-map-only update leaves unchanged. */
+export function withoutConfigMaps(spec: GroupSpec): unknown {
+  return {
+    ...spec,
+    properties: {
+      ...spec.properties,
+      containers: spec.properties.containers.map(
+        ({ properties: { configMap: _c, ...properties }, ...c }) => ({
+          ...c,
+          properties,
+        }),
+      ),
+    },
+  };
 }
 
 export function requestedMemoryInGB(spec: GroupSpec): number {

@@ -4,17 +4,31 @@
  * it starts at once, or (CONTROL_PORT set) it waits for the orchestrator to POST /start and serves GET /progress.
  */
 import { createServer } from 'node:http';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectReporter, type RunReporter } from '../../src/container/reporter';
-import { loadSampleJobConfig, type SampleJobConfig } from './config';
+import { connectReporter, runEnvironment, type RunReporter } from '../../src/container/reporter';
+import { loadSampleJobConfig, outputContent, type SampleJobConfig } from './config';
 
 interface WorkState {
   percent: number;
 }
 
+/** LOG_LINES numbered lines, LOG_BURST to a write, then LOG_SETTLE_MS of quiet. */
+async function writeLogLines(config: SampleJobConfig, attempt: number): Promise<void> {
+  for (let from = 1; from <= config.logLines; from += config.logBurst) {
+    const to = Math.min(config.logLines, from + config.logBurst - 1);
+    let burst = '';
+    for (let n = from; n <= to; n++) burst += `attempt ${attempt} line ${String(n).padStart(6, '0')}\n`;
+    process.stdout.write(burst);
+    await sleep(config.logPauseMs);
+  }
+  await sleep(config.logSettleMs);
+}
+
 async function doWork(config: SampleJobConfig, reporter: RunReporter, state: WorkState): Promise<number> {
   const attempt = await reporter.attempt();
   console.log(`run ${config.runId}, attempt ${attempt}: ${config.steps} steps of ${config.stepMs} ms`);
+  await writeLogLines(config, attempt);
   for (let step = 1; step <= config.steps; step++) {
     await sleep(config.stepMs);
     state.percent = Math.round((100 * step) / config.steps);
@@ -26,6 +40,13 @@ async function doWork(config: SampleJobConfig, reporter: RunReporter, state: Wor
     console.error(message);
     if (!config.exitWithoutReport) await reporter.fail(config.failExitCode, message);
     return config.failExitCode;
+  }
+  for (const output of config.outputs) {
+    const uploaded = await reporter.uploadOutput(
+      Readable.from([outputContent(output.name, output.bytes)]),
+      output.name,
+    );
+    console.log(`uploaded ${uploaded.name}: ${uploaded.size} bytes, MD5 ${uploaded.contentMd5}`);
   }
   if (!config.exitWithoutReport) await reporter.complete({ steps: config.steps, attempt }, 'all steps done');
   console.log('completed');
@@ -67,8 +88,10 @@ function serveControlEndpoint(
 }
 
 async function main(): Promise<number> {
-  const config = loadSampleJobConfig();
-  const reporter = await connectReporter();
+  // a warm container (from a standby pool) waits here for its run's settings
+  const env = await runEnvironment();
+  const config = loadSampleJobConfig(env);
+  const reporter = await connectReporter(env);
   const state: WorkState = { percent: 0 };
   try {
     const run = () => doWork(config, reporter, state);

@@ -2,23 +2,32 @@
  * The container group activities: thin calls to the ARM client, idempotent, every SDK error classified by
  * `toAciFailure`, cancellation honoured (the activity's cancellation signal is handed to every SDK call).
  */
-import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { Context } from '@temporalio/activity';
+import type { ContainerGroup } from '@azure/arm-containerinstance';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { buildContainerGroup, prepareCreateRequest, secretValues } from '../azure/container-group';
+import {
+  buildContainerGroup,
+  buildWarmContainerGroup,
+  prepareCreateRequest,
+  profileMismatch,
+  profileShape,
+  secretValues,
+  type ContainerGroupRequest,
+  type ProfileShape,
+} from '../azure/container-group';
+import { sendPreview } from '../azure/preview-api';
 import { isProvisioning, missingGroupState, toContainerGroupState } from '../azure/state';
 import type { RunTokens } from '../security/run-tokens';
 import type { ContainerGroupRef, CreateContainerGroupInput } from '../shared/container-groups';
 import { AciFailureType } from '../shared/failures';
 import { CONTAINER_NAME, TAGS } from '../shared/names';
-import { ignoreNotFound, signal, withFailures } from './arm-calls';
+import { clientOf, ignoreNotFound, signal, withFailures, type AciClients } from './arm-calls';
 import { heartbeatOf, resumeOperation, resumeOrRun, runOperation, type BeginOptions } from './lro';
 import type { AciActivities } from './types';
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
-export interface AciActivityDeps {
-  aci: ContainerInstanceManagementClient;
+export interface AciActivityDeps extends AciClients {
   /** used when a request names no resource group */
   defaultResourceGroup?: string;
   /** how often long-running operations (and a group still provisioning) are polled; default 2000 */
@@ -30,20 +39,69 @@ export interface AciActivityDeps {
 export type ContainerGroupActivities = Omit<AciActivities, 'startContainerWork' | 'getContainerProgress'>;
 
 export function createContainerGroupActivities(deps: AciActivityDeps): ContainerGroupActivities {
-  const groups = deps.aci.containerGroups;
   const interval = deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const groupsOf = (ref: ContainerGroupRef) => clientOf(deps, ref.subscriptionId).containerGroups;
+  /** the shapes of the container group profiles warm starts use (a revision never changes) */
+  const profiles = new Map<string, Promise<ProfileShape>>();
 
   const resolve = (ref: ContainerGroupRef): ContainerGroupRef => ({
+    ...(ref.subscriptionId && { subscriptionId: ref.subscriptionId }),
     resourceGroup: ref.resourceGroup || deps.defaultResourceGroup || '',
     name: ref.name,
   });
 
   /** The group, or undefined when it (or its resource group) does not exist. */
   const find = (ref: ContainerGroupRef): Promise<ContainerGroup | undefined> =>
-    ignoreNotFound(() => groups.get(ref.resourceGroup, ref.name, { abortSignal: signal() }));
+    ignoreNotFound(() => groupsOf(ref).get(ref.resourceGroup, ref.name, { abortSignal: signal() }));
 
   const beginCreate = (ref: ContainerGroupRef, body: ContainerGroup) => (options: BeginOptions) =>
-    groups.beginCreateOrUpdate(ref.resourceGroup, ref.name, body, options);
+    groupsOf(ref).beginCreateOrUpdate(ref.resourceGroup, ref.name, body, options);
+
+  /** The shape of a standby pool's profile, read once per revision. */
+  const shapeOf = (ref: ContainerGroupRef, profile: { id: string; revision: number }) => {
+    const key = `${profile.id}@${profile.revision}`;
+    let shape = profiles.get(key);
+    if (!shape) {
+      shape = sendPreview(clientOf(deps, ref.subscriptionId), {
+        method: 'GET',
+        path: `${profile.id}/revisions/${profile.revision}`,
+        abortSignal: signal(),
+      }).then((response) => profileShape(response.body));
+      shape.catch(() => profiles.delete(key));
+      profiles.set(key, shape);
+    }
+    return shape;
+  };
+
+  /**
+   * Takes a warm group from the pool's standby pool when the job fits its profile (else undefined: create it
+   * fresh). Returns whether ACI took it from the pool; a group still provisioning (the pool was empty, so ACI
+   * made a fresh one) is waited for.
+   */
+  async function takeWarm(
+    ref: ContainerGroupRef,
+    request: ContainerGroupRequest,
+  ): Promise<{ group: ContainerGroup | undefined; warm: boolean } | undefined> {
+    const standby = request.placement?.standby;
+    if (!standby) return undefined;
+    const mismatch = profileMismatch(await shapeOf(ref, standby.profile), request.spec);
+    if (mismatch) {
+      log.info("The job does not fit the standby pool's profile; creating its group fresh", { mismatch });
+      return undefined;
+    }
+    const response = await sendPreview(clientOf(deps, ref.subscriptionId), {
+      method: 'PUT',
+      path: groupPath(clientOf(deps, ref.subscriptionId).subscriptionId, ref),
+      body: buildWarmContainerGroup(request, standby),
+      abortSignal: signal(),
+    });
+    const properties = (response.body as { properties?: Record<string, unknown> } | undefined)?.properties;
+    const warm = properties?.isCreatedFromStandbyPool === true;
+    const group = isProvisioning(properties?.provisioningState as string | undefined)
+      ? await waitWhileProvisioning(ref)
+      : await find(ref);
+    return { group, warm };
+  }
 
   /** Waits, without a poller to resume, for a group some earlier attempt is still provisioning. */
   async function waitWhileProvisioning(ref: ContainerGroupRef): Promise<ContainerGroup | undefined> {
@@ -58,33 +116,42 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
   /** A group this run made earlier is adopted; a failed one is provisioned again; another job's is refused. */
   async function adoptOrCreate(
     ref: ContainerGroupRef,
-    body: ContainerGroup,
-    input: CreateContainerGroupInput,
-  ): Promise<ContainerGroup> {
+    request: ContainerGroupRequest,
+  ): Promise<{ group: ContainerGroup; warm?: boolean }> {
     let existing = await find(ref);
     if (existing) {
-      assertOwnedByRun(existing, ref, input);
+      assertOwnedByRun(existing, ref, request);
       if (isProvisioning(existing.provisioningState)) existing = await waitWhileProvisioning(ref);
-      if (existing && existing.provisioningState?.toLowerCase() !== 'failed') return existing;
+      if (existing && existing.provisioningState?.toLowerCase() !== 'failed') return { group: existing };
     }
-    return runOperation('create', ref, beginCreate(ref, body), interval);
+    const taken = await takeWarm(ref, request);
+    if (taken?.group) return { group: taken.group, warm: taken.warm };
+    const group = await runOperation('create', ref, beginCreate(ref, buildContainerGroup(request)), interval);
+    return { group, ...(request.placement?.standby && { warm: false }) };
   }
 
   return {
     async createContainerGroup(input) {
       const ref = resolve(input);
       const request = prepareCreateRequest({ ...input, ...ref }, runTokenFor(input, deps.runTokens));
-      const body = buildContainerGroup(request);
       const failure = {
         operation: 'create container group',
         group: ref,
         secrets: secretValues(request),
       };
-      const group = await withFailures(failure, async () => {
-        const resumed = await resumeOperation('create', ref, beginCreate(ref, body), interval);
-        return resumed ? resumed.result : adoptOrCreate(ref, body, input);
+      const created = await withFailures(failure, async () => {
+        const resumed = await resumeOperation(
+          'create',
+          ref,
+          beginCreate(ref, buildContainerGroup(request)),
+          interval,
+        );
+        return resumed ? { group: resumed.result, warm: undefined } : adoptOrCreate(ref, request);
       });
-      return toContainerGroupState(ref, group);
+      return {
+        ...toContainerGroupState(ref, created.group),
+        ...(created.warm !== undefined && { warm: created.warm }),
+      };
     },
 
     async getContainerGroupState(input) {
@@ -96,13 +163,14 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
     async stopContainerGroup(input) {
       const ref = requireResourceGroup(resolve(input));
       await withFailures({ operation: 'stop container group', group: ref }, () =>
-        groups.stop(ref.resourceGroup, ref.name, { abortSignal: signal() }),
+        groupsOf(ref).stop(ref.resourceGroup, ref.name, { abortSignal: signal() }),
       );
     },
 
     async restartContainerGroup(input) {
       const ref = requireResourceGroup(resolve(input));
-      const begin = (options: BeginOptions) => groups.beginRestart(ref.resourceGroup, ref.name, options);
+      const begin = (options: BeginOptions) =>
+        groupsOf(ref).beginRestart(ref.resourceGroup, ref.name, options);
       await withFailures({ operation: 'restart container group', group: ref }, () =>
         resumeOrRun('restart', ref, begin, interval),
       );
@@ -110,7 +178,8 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
 
     async deleteContainerGroup(input) {
       const ref = requireResourceGroup(resolve(input));
-      const begin = (options: BeginOptions) => groups.beginDelete(ref.resourceGroup, ref.name, options);
+      const begin = (options: BeginOptions) =>
+        groupsOf(ref).beginDelete(ref.resourceGroup, ref.name, options);
       // a group that is already gone is deleted: success
       await withFailures({ operation: 'delete container group', group: ref }, () =>
         ignoreNotFound(() => resumeOrRun('delete', ref, begin, interval)),
@@ -122,10 +191,15 @@ export function createContainerGroupActivities(deps: AciActivityDeps): Container
       if (input.tail <= 0) return '';
       const logs = await withFailures({ operation: 'get container logs', group: ref }, () =>
         ignoreNotFound(() =>
-          deps.aci.containers.listLogs(ref.resourceGroup, ref.name, CONTAINER_NAME, {
-            tail: input.tail,
-            abortSignal: signal(),
-          }),
+          clientOf(deps, ref.subscriptionId).containers.listLogs(
+            ref.resourceGroup,
+            ref.name,
+            CONTAINER_NAME,
+            {
+              tail: input.tail,
+              abortSignal: signal(),
+            },
+          ),
         ),
       );
       return logs?.content ?? '';
@@ -149,6 +223,14 @@ function runTokenFor(input: CreateContainerGroupInput, runTokens: RunTokens | un
     firstRunId: input.run.firstRunId,
     expiresAtMs: input.reporting.tokenExpiresAtMs,
   });
+}
+
+/** The ARM path of a container group. */
+function groupPath(subscriptionId: string, ref: ContainerGroupRef): string {
+  return (
+    `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(ref.resourceGroup)}` +
+    `/providers/Microsoft.ContainerInstance/containerGroups/${ref.name}`
+  );
 }
 
 function requireResourceGroup(ref: ContainerGroupRef): ContainerGroupRef {

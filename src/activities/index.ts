@@ -4,10 +4,15 @@
  */
 import { createContainerGroupActivities, type AciActivityDeps } from './aci';
 import { createContainerEndpointActivities, type ContainerEndpointDeps } from './container-endpoint';
-import type { AciActivities } from './types';
+import { createStorageActivities, type StorageActivityDeps } from './storage';
+import type { AciActivities, StorageActivities } from './types';
 
-export interface ActivityDeps extends AciActivityDeps, ContainerEndpointDeps {}
+export interface ActivityDeps extends AciActivityDeps, ContainerEndpointDeps, StorageActivityDeps {}
 
-export function createActivities(deps: ActivityDeps): AciActivities {
-  return { ...createContainerGroupActivities(deps), ...createContainerEndpointActivities(deps) };
+export function createActivities(deps: ActivityDeps): AciActivities & StorageActivities {
+  return {
+    ...createContainerGroupActivities(deps),
+    ...createContainerEndpointActivities(deps),
+    ...createStorageActivities(deps),
+  };
 }

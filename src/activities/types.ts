@@ -4,8 +4,10 @@
  * plain JSON (src/shared/container-groups.ts), so workflow code imports this file for types only. Function
  * properties, not methods: activities are plain functions, passed around unbound.
  */
-import type { PoolLimits, TenantPolicy } from '../capacity/config';
+import type { AccountInfo, PoolInfo } from '../capacity/book';
+import type { TenantPolicy } from '../capacity/config';
 import type { CapacityPlacement, QuotaReading } from '../shared/capacity';
+import type { LogCursor, OutputsResult, RunStorageRef } from '../shared/storage';
 import type {
   ContainerEndpointInput,
   ContainerGroupRef,
@@ -71,36 +73,81 @@ export interface JanitorActivities {
 
 export interface ResolveCapacityInput {
   tenant: string;
-  region: string;
-  /** the spec's own resource group, if it names one */
+  /** without placement: the spec's region and resource group */
+  region?: string;
   resourceGroup?: string;
+  placement?: { pools: string[]; spot: 'never' | 'allow' | 'prefer' };
   /** the spec's priority, if it sets one (else the tenant's default) */
   priority?: number;
+  /** what one group asks for: a pool that cannot serve it is left out, and a job no pool can serve fails */
+  cpu: number;
+  memoryGB: number;
 }
 
-/** What a ledger needs to know of its account: limits, policies, and what ACI says is used. */
-export interface CapacityAccountDescription {
-  accountKey: string;
-  limits: PoolLimits;
-  windowScale: number;
+/** What the ledger needs to know of the pools runs name: their accounts, limits, policies, ACI's usage. */
+export interface CapacityDescription {
+  pools: PoolInfo[];
+  accounts: AccountInfo[];
   tenants: Record<string, TenantPolicy>;
   defaultTenant: TenantPolicy;
-  /** ACI's Usages API (cores and groups used in the subscription and region, by anyone); empty when unread */
-  usages: QuotaReading[];
+  /** ACI's Usages API per account (cores and groups used by anyone); an account unread is absent */
+  usages: Record<string, QuotaReading[]>;
   /** how often the ledger reads the usage again and checks quiet leases */
   refreshMs: number;
+  /** how long a pool without capacity (ServiceUnavailable) is passed over */
+  cooldownMs: number;
 }
 
 export interface CapacityActivities {
-  /** Where a job's runs get capacity, starting the account's ledger if needed; null when admission is off. */
+  /** Where a job's runs get capacity, starting the ledger if needed; null when admission is off. */
   resolveCapacity: (input: ResolveCapacityInput) => Promise<CapacityPlacement | null>;
-  loadCapacityAccount: (input: { accountKey: string }) => Promise<CapacityAccountDescription>;
+  describeCapacity: (input: { pools: string[] }) => Promise<CapacityDescription>;
   /** Of these leases, the ones whose run has closed (or is gone) and whose group is gone too. */
   findAbandonedLeases: (input: {
-    leases: Array<{ runId: string; groupName: string; resourceGroup: string }>;
+    leases: Array<{ runId: string; pool: string; groupName: string; resourceGroup?: string }>;
   }) => Promise<string[]>;
-  /** Starts the account's ledger if it is not running (a run that could not signal it asks for this). */
-  ensureCapacityLedger: (input: { accountKey: string }) => Promise<void>;
+  /** Starts the deployment's ledger if it is not running (a run that could not signal it asks for this). */
+  ensureCapacityLedger: (input: Record<string, never>) => Promise<void>;
+}
+
+export interface ArchiveLogInput {
+  group: ContainerGroupRef;
+  run: RunStorageRef;
+  attempt: number;
+  /** where the attempt's archive stands (EMPTY_CURSOR at its start) */
+  cursor: LogCursor;
+  /** the attempt's last read, before its container is restarted, stopped or deleted: seal the blob afterwards */
+  final?: {
+    /** also return the last lines of the read (the run's log tail) */
+    tailLines: number;
+  };
+}
+
+export type ArchiveLogOutput =
+  /** this worker keeps no archive (no storage account configured) */
+  | { configured: false }
+  | {
+      configured: true;
+      /** the logs container and the attempt's blob */
+      container: string;
+      blob: string;
+      cursor: LogCursor;
+      /** lines appended by this read */
+      appended: number;
+      /** the group was gone: its last lines could not be read */
+      groupGone?: boolean;
+      /** with `final`: the read's last `tailLines` lines, without timestamps */
+      tail?: string;
+    };
+
+/** The log archive and outputs (src/activities/storage.ts). */
+export interface StorageActivities {
+  /** Reads the container's log (ARM listLogs with timestamps) and appends the new lines to the attempt's blob. */
+  archiveContainerLog: (input: ArchiveLogInput) => Promise<ArchiveLogOutput>;
+  /** The run's outputs (the first MAX_LISTED_OUTPUTS, and the totals); null when no storage is configured. */
+  listRunOutputs: (input: RunStorageRef) => Promise<OutputsResult | null>;
+  /** Deletes logs and outputs past the retention; `configured: false` when no storage is configured. */
+  deleteExpiredBlobs: () => Promise<{ configured: boolean; deleted: number }>;
 }
 
 export interface AwaitJobsInput {

@@ -1,15 +1,20 @@
 /**
  * Job routes for tenants: submit (`POST /v1/jobs`, the HTTP trigger of the original design), read one
  * (`GET /v1/jobs/:jobId`), list (`GET /v1/jobs`), cancel (`POST /v1/jobs/:jobId/cancel`), rerun the failed
- * instances (`POST /v1/jobs/:jobId/rerun`), one instance (`GET /v1/jobs/:jobId/instances/:index`). Every
- * request is authenticated by a tenant API key and sees only that tenant's jobs (a job's workflow id starts
- * with it). This is the edge for HTTP submissions: the spec is parsed and its job id settled here, once.
+ * instances (`POST /v1/jobs/:jobId/rerun`), one instance (`GET /v1/jobs/:jobId/instances/:index`), its
+ * archived log and its outputs (`.../logs`, `.../outputs`, `.../outputs/<name>`, streamed from Blob Storage,
+ * never held in memory). Every request is authenticated by a tenant API key and sees only that tenant's jobs
+ * (a job's workflow id starts with it). This is the edge for HTTP submissions: the spec is parsed and its job
+ * id settled here, once.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { settleJobId, type JobClient, type JobRef } from '../client';
 import type { ApiKeys } from '../security/api-keys';
+import { MAX_OUTPUT_NAME } from '../shared/storage';
+import { stripTimestampsStream } from '../storage/log-lines';
+import type { RunStorage } from '../storage/run-storage';
 import { jobIdSchema, jobSpecSchema, parseJobSpec } from '../shared/job-spec';
 import { scheduleNameSchema } from '../shared/schedule-spec';
 import { jobStateOf } from '../shared/statuses';
@@ -22,6 +27,8 @@ export interface JobsRoutesOptions {
   apiKeys: ApiKeys;
   /** seals the list's page tokens */
   callbackSecret: string;
+  /** the runs' log archive and outputs; absent: those routes answer 404 StorageNotConfigured */
+  storage?: RunStorage;
 }
 
 export const jsonSchema = (schema: z.ZodType) =>
@@ -51,8 +58,26 @@ const listQuery = z
   })
   .strict();
 
+const logQuery = z
+  .object({
+    /** which attempt (default: the latest archived) */
+    attempt: z.coerce.number().int().min(1).max(1000).optional(),
+    /** keep each line's timestamp, as ACI wrote it */
+    timestamps: z.enum(['true', 'false']).default('false'),
+    /** from this byte of the archive on (for followers: the previous answer's x-aci-batch-log-bytes) */
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 50)
+      .default(0),
+  })
+  .strict();
+const outputParams = instanceParams.extend({ '*': z.string().min(1).max(MAX_OUTPUT_NAME) });
+
 type JobRequest = FastifyRequest<{ Params: z.infer<typeof jobParams> }>;
 type InstanceRequest = FastifyRequest<{ Params: z.infer<typeof instanceParams> }>;
+type OutputRequest = FastifyRequest<{ Params: z.infer<typeof outputParams> }>;
 
 export async function registerJobsRoutes(app: FastifyInstance, options: JobsRoutesOptions): Promise<void> {
   const { jobs, apiKeys } = options;
@@ -158,6 +183,109 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
       if (run.progress) return { ...base, state: 'Running', progress: run.progress };
       if (run.result) return { ...base, state: 'Finished', result: run.result };
       return { ...base, state: jobStateOf(run.workflowStatus) };
+    },
+  );
+
+  /** The instance's run storage, for this tenant's job only (another tenant's: 404, as if it did not exist). */
+  const runStorageOf = async (request: InstanceRequest) => {
+    const ref = refOf(request);
+    const run = await jobs.runStorage(ref, request.params.index);
+    if (!options.storage) {
+      throw new ApiError(
+        404,
+        'StorageNotConfigured',
+        'This deployment keeps no log archive or outputs: it has no storage account configured.',
+      );
+    }
+    return { run, storage: options.storage };
+  };
+
+  app.get(
+    '/v1/jobs/:jobId/instances/:index/logs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary:
+          "One instance's whole container log, from the archive (text/plain, streamed): the latest attempt, or ?attempt=n",
+        security,
+        params: jsonSchema(instanceParams),
+        querystring: jsonSchema(logQuery),
+      },
+    },
+    async (request: InstanceRequest, reply) => {
+      const parsed = logQuery.safeParse(request.query);
+      if (!parsed.success)
+        throw new ApiError(400, 'InvalidRequest', parsed.error.issues[0]?.message ?? 'bad query');
+      const query = parsed.data;
+      const { run, storage } = await runStorageOf(request);
+      const attempts = await storage.listAttemptLogs(run);
+      const attempt = query.attempt ?? attempts.at(-1)?.attempt;
+      const found = attempt === undefined ? undefined : await storage.readAttemptLog(run, attempt, query);
+      if (!found) {
+        throw new ApiError(
+          404,
+          'LogNotFound',
+          attempts.length === 0
+            ? `Instance ${run.instanceIndex} has no archived log (yet).`
+            : `Instance ${run.instanceIndex} has no archived log of attempt ${attempt}; attempts: ${attempts.map((a) => a.attempt).join(', ')}.`,
+        );
+      }
+      const body = query.timestamps === 'true' ? found.stream : found.stream.pipe(stripTimestampsStream());
+      return reply
+        .type('text/plain; charset=utf-8')
+        .headers({
+          'x-aci-batch-attempt': String(attempt),
+          'x-aci-batch-attempts': attempts.map((a) => a.attempt).join(','),
+          // followers ask again from here; sealed: the attempt's log is complete, nothing more will come
+          'x-aci-batch-log-bytes': String(found.bytes),
+          'x-aci-batch-log-sealed': String(found.sealed),
+        })
+        .send(body);
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:jobId/instances/:index/outputs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'The files one instance uploaded: name, size, MD5',
+        security,
+        params: jsonSchema(instanceParams),
+      },
+    },
+    async (request: InstanceRequest) => {
+      const { run, storage } = await runStorageOf(request);
+      const outputs = await storage.listOutputs(run);
+      return { jobId: run.jobId, index: run.instanceIndex, outputs };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:jobId/instances/:index/outputs/*',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Download one output file of an instance (streamed)',
+        security,
+        params: jsonSchema(outputParams),
+      },
+    },
+    async (request: OutputRequest, reply) => {
+      const { run, storage } = await runStorageOf(request);
+      const name = request.params['*'];
+      const found = await storage.readOutput(run, name);
+      if (!found)
+        throw new ApiError(404, 'OutputNotFound', `Instance ${run.instanceIndex} has no output "${name}".`);
+      const { info } = found;
+      return reply
+        .type('application/octet-stream')
+        .headers({
+          'content-length': String(info.size),
+          'content-disposition': `attachment; filename="${name.slice(name.lastIndexOf('/') + 1)}"`,
+          ...(info.contentMd5 && { 'content-md5': info.contentMd5 }),
+        })
+        .send(found.stream);
     },
   );
 

@@ -9,6 +9,7 @@
  *   ACI_BATCH_CALLBACK_BASE_URL, ACI_BATCH_CONTAINER_TEMPORAL_*, ACI_PRICE_*   job settings (src/client/job-settings.ts)
  *   ACI_BATCH_PAYLOAD_KEYS, ACI_BATCH_CODEC_*           payload encryption, codec endpoint (src/security/data-converter.ts)
  *   ACI_BATCH_LOG_LEVEL, OTEL_*, APPLICATIONINSIGHTS_CONNECTION_STRING   logs and traces (src/observability/config.ts)
+ *   ACI_BATCH_STORAGE_*                                 the log archive and outputs it serves and grants (src/storage/config.ts)
  *
  * When neither ACI_BATCH_CALLBACK_BASE_URL nor ACI_BATCH_CONTAINER_TEMPORAL_ADDRESS is set, containers are
  * told to report to this process's own address: right for the local emulator, whose containers are local
@@ -26,6 +27,8 @@ import { ApiKeys } from '../security/api-keys';
 import { dataConverterOf, loadPayloadEncryption, type PayloadEncryption } from '../security/data-converter';
 import { tenantSchema } from '../shared/job-spec';
 import { secret, wholeNumber } from '../shared/validation';
+import { loadStorageConfig, type StorageConfig } from '../storage/config';
+import { RunStorage } from '../storage/run-storage';
 import type { JobSettings } from '../shared/job-settings';
 import { apiConnectionOptions, buildApiServer } from './server';
 
@@ -91,6 +94,8 @@ export interface ApiConfig {
   encryption?: PayloadEncryption;
   /** from the environment; `callbackBaseUrl` may still be filled in once the server listens */
   jobSettings: JobSettings;
+  /** the log archive and outputs; absent: the API serves neither and grants no uploads */
+  storage?: StorageConfig;
 }
 
 /**
@@ -98,12 +103,13 @@ export interface ApiConfig {
  * observability. Throws one ConfigError naming every bad or missing variable.
  */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const { parsed, temporal, jobSettings, observability, encryption } = loadAll({
+  const { parsed, temporal, jobSettings, observability, encryption, storage } = loadAll({
     parsed: () => parseEnv(apiEnv, env),
     temporal: () => loadTemporalConfig(env),
     jobSettings: () => loadJobSettings(env),
     observability: () => loadObservabilityConfig(env),
     encryption: () => loadPayloadEncryption(env),
+    storage: () => loadStorageConfig(env),
   });
   return {
     host: parsed.ACI_BATCH_API_HOST,
@@ -114,6 +120,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     jobSettings,
     observability,
     encryption,
+    storage,
   };
 }
 
@@ -144,6 +151,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
       apiKeys: config.apiKeys,
       callbackSecret: config.callbackSecret,
       codecEndpoint: config.encryption?.codecEndpoint,
+      storage: config.storage && new RunStorage(config.storage),
       // JSON lines; keys, tokens and secrets redacted wherever they appear
       logger: jsonLoggerOptions(API_SERVICE_NAME, config.observability.logLevel),
     });
@@ -165,6 +173,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
         payloadEncryption: config.encryption !== undefined,
         codecEndpoint: config.encryption?.codecEndpoint !== undefined,
         tracing: tracing !== undefined,
+        storage: config.storage !== undefined,
       },
       'aci-batch API listening',
     );

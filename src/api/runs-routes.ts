@@ -18,13 +18,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RunTokenClaims, RunTokens } from '../security/run-tokens';
 import { completionSignal, progressSignal, runProgressQuery } from '../shared/messages';
+import { parseRunWorkflowId } from '../shared/names';
+import { MAX_OUTPUT_NAME, outputNameProblem } from '../shared/storage';
+import type { RunStorage } from '../storage/run-storage';
 import { bearerToken } from './bearer';
 import { ApiError } from './errors';
 
 export interface RunsRoutesOptions {
   client: Client;
   runTokens: RunTokens;
+  /** where outputs go; absent: upload grants are refused (404 StorageNotConfigured) */
+  storage?: RunStorage;
 }
+
+/** How long an upload grant lasts (never past the run token's own expiry). */
+export const OUTPUT_GRANT_LIFETIME_MS = 60 * 60_000;
 
 const runParams = z.object({ runId: z.string().min(1).max(200) });
 
@@ -44,6 +52,12 @@ const completionBody = z
   })
   .strict();
 const progressBody = z.object({ percent: z.number().min(0).max(100).optional(), ...reportFields }).strict();
+const outputBody = z
+  .object({
+    /** the output's name within the run, e.g. results/summary.csv */
+    name: z.string().min(1).max(MAX_OUTPUT_NAME),
+  })
+  .strict();
 
 const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' });
@@ -54,7 +68,7 @@ const CALLBACK_BODY_LIMIT = 16 * 1024;
 type RunRequest = FastifyRequest<{ Params: { runId: string } }>;
 
 export async function registerRunsRoutes(app: FastifyInstance, options: RunsRoutesOptions): Promise<void> {
-  const { client, runTokens } = options;
+  const { client, runTokens, storage } = options;
 
   /** The token's claims, or 401. */
   function authorize(request: RunRequest): RunTokenClaims {
@@ -144,6 +158,30 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
         handle.signal(progressSignal, { ...report, reportId: report.reportId ?? contentId(request) }),
       );
       return reply.code(202).send({ accepted: true });
+    },
+  );
+
+  app.post(
+    '/v1/runs/:runId/outputs',
+    routeSchema('Get a grant to upload one output file (a write-only URL for that file alone)', outputBody),
+    async (request: RunRequest) => {
+      const { name } = request.body as z.infer<typeof outputBody>;
+      const claims = authorize(request);
+      const { runId } = request.params;
+      await openExecution(runId, claims);
+      if (!storage) {
+        throw new ApiError(
+          404,
+          'StorageNotConfigured',
+          'This deployment keeps no outputs: it has no storage account configured.',
+        );
+      }
+      const problem = outputNameProblem(name);
+      const run = parseRunWorkflowId(runId);
+      if (problem) throw new ApiError(400, 'InvalidOutputName', `Output name "${name}": ${problem}.`);
+      if (!run) throw new ApiError(404, 'RunNotFound', `No run ${runId}.`);
+      const expiresAt = new Date(Math.min(Date.now() + OUTPUT_GRANT_LIFETIME_MS, claims.expiresAtMs));
+      return storage.grantUpload({ ...run, runKey: claims.firstRunId }, name, expiresAt);
     },
   );
 

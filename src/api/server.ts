@@ -33,6 +33,7 @@ import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
 import { ScheduleSpecError } from '../shared/schedule-spec';
 import type { CodecEndpointOptions } from '../security/data-converter';
+import type { RunStorage } from '../storage/run-storage';
 import { registerCodecRoutes } from './codec-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** the Web UI's codec endpoint, when payloads are encrypted and a codec token is set */
   codecEndpoint?: CodecEndpointOptions;
+  /** the runs' log archive and outputs: serves them to tenants, grants uploads to containers */
+  storage?: RunStorage;
 }
 
 /** How long clients wait before retrying while Temporal is away (a server restart takes seconds). */
@@ -161,6 +164,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await registerRunsRoutes(app, {
     client: options.jobs.temporal,
     runTokens: new RunTokens(options.callbackSecret),
+    storage: options.storage,
   });
   if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -29,6 +29,8 @@ export interface AciClientOptions {
 export function createAciClient(options: AciClientOptions): ContainerInstanceManagementClient {
   return new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
     endpoint: options.endpoint,
+    // the client's $host does not follow `endpoint`; calls made through its pipeline (preview-api.ts) read it
+    ...(options.endpoint && { $host: options.endpoint }),
     tlsOptions: options.caPem ? { ca: options.caPem } : undefined,
     retryOptions: options.retryOptions,
     additionalPolicies: [{ policy: retryAfterCapPolicy(options.maxSdkRetryAfterMs), position: 'perRetry' }],
@@ -165,13 +167,37 @@ export function createCredential(target: AzureTarget): TokenCredential {
   return new DefaultAzureCredential();
 }
 
-export function createAciClientFromConfig(config: AzureConfig): ContainerInstanceManagementClient {
+export function createAciClientFromConfig(
+  config: AzureConfig,
+  credential: TokenCredential = createCredential(config.target),
+): ContainerInstanceManagementClient {
   return createAciClient({
     subscriptionId: config.subscriptionId,
-    credential: createCredential(config.target),
+    credential,
     endpoint: config.target.kind === 'emulator' ? config.target.endpoint : undefined,
     caPem: config.target.kind === 'emulator' ? config.target.caPem : undefined,
     retryOptions: config.retryOptions,
     maxSdkRetryAfterMs: config.maxSdkRetryAfterMs,
   });
+}
+
+/**
+ * The worker's clients: its own subscription's, and one per other subscription its pools name (made on first
+ * use, sharing one credential so that tokens are cached once).
+ */
+export function createAciClientsFromConfig(config: AzureConfig): {
+  aci: ContainerInstanceManagementClient;
+  aciFor: (subscriptionId: string) => ContainerInstanceManagementClient;
+} {
+  const credential = createCredential(config.target);
+  const clients = new Map<string, ContainerInstanceManagementClient>();
+  const aciFor = (subscriptionId: string) => {
+    let client = clients.get(subscriptionId);
+    if (!client) {
+      client = createAciClientFromConfig({ ...config, subscriptionId }, credential);
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+  return { aci: aciFor(config.subscriptionId), aciFor };
 }

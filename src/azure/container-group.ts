@@ -6,10 +6,12 @@
  */
 import type { ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import { ApplicationFailure } from '@temporalio/common';
+import type { StandbyPlacement } from '../shared/capacity';
 import { contractEnv } from '../shared/container-contract';
 import type { CreateContainerGroupInput } from '../shared/container-groups';
 import { AciFailureType } from '../shared/failures';
 import { CONTAINER_NAME, MANAGED_BY_VALUE, TAGS } from '../shared/names';
+import { regionOf } from '../shared/job-spec';
 import { resourceGroupName } from '../shared/validation';
 
 /** ACI container group names: 1-63 lowercase letters, digits and hyphens, starting and ending alphanumeric. */
@@ -71,8 +73,9 @@ export function buildContainerGroup(request: ContainerGroupRequest): ContainerGr
   const { spec, run } = request;
   const registry = registryHost(spec.image);
   const ports = spec.ports.map((port) => ({ protocol: 'TCP', port }));
+  const spot = request.placement?.spot ?? false;
   return {
-    location: spec.region,
+    location: request.placement?.region ?? regionOf(spec),
     tags: {
       ...spec.tags,
       [TAGS.managedBy]: MANAGED_BY_VALUE,
@@ -105,6 +108,8 @@ export function buildContainerGroup(request: ContainerGroupRequest): ContainerGr
     restartPolicy: 'Never',
     osType: 'Linux',
     sku: 'Standard',
+    // Spot: evictable, cheaper; never with an IP address or a subnet (the job spec and the pools make sure)
+    ...(spot && { priority: 'Spot' }),
     ...(ports.length > 0 && { ipAddress: { type: spec.subnetId ? 'Private' : 'Public', ports } }),
     ...(spec.subnetId && { subnetIds: [{ id: spec.subnetId }] }),
   };
@@ -124,4 +129,75 @@ export function registryHost(image: string): string | undefined {
   if (slash < 0) return undefined;
   const first = image.slice(0, slash);
   return first.includes('.') || first.includes(':') || first === 'localhost' ? first : undefined;
+}
+
+/**
+ * The PUT that takes a warm group from a standby pool (ARM wire format, api-version 2024-05-01-preview): the
+ * profile gives containers, image, size and ports; the run's plain settings go in its container's config map
+ * (files under /mnt/configmap/<container>/, which ARM reads show: never a secret), and the job's identity on
+ * the request (profiles carry none). With no ready group in the pool, ACI creates a fresh one from the profile.
+ */
+export function buildWarmContainerGroup(request: ContainerGroupRequest, standby: StandbyPlacement): unknown {
+  if (Object.keys(request.secureEnv).length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      'a warm start cannot carry secrets (config maps show in ARM reads): this run must be created fresh',
+      AciFailureType.invalidSpec,
+    );
+  }
+  const group = buildContainerGroup(request);
+  return {
+    location: group.location,
+    tags: group.tags,
+    ...(group.identity && { identity: group.identity }),
+    properties: {
+      containerGroupProfile: { id: standby.profile.id, revision: standby.profile.revision },
+      standbyPoolProfile: { id: standby.poolId },
+      // ACI allows nothing else here ("ContainerGroup properties other than config map are not allowed"):
+      // registry credentials, like the image, belong to the profile
+      containers: [
+        { name: CONTAINER_NAME, properties: { configMap: { keyValuePairs: { ...request.env } } } },
+      ],
+    },
+  };
+}
+
+/** What a container group profile fixes that a job must match to take its warm groups. */
+export interface ProfileShape {
+  image?: string;
+  cpu?: number;
+  memoryGB?: number;
+  ports: number[];
+}
+
+/** The shape of a profile as ARM returns it (wire format); undefined fields when the profile has no container. */
+export function profileShape(profile: unknown): ProfileShape {
+  const properties = (profile as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  const containers =
+    (properties.containers as Array<{ properties?: Record<string, unknown> }> | undefined) ?? [];
+  const container = containers[0]?.properties ?? {};
+  const requests = (container.resources as { requests?: { cpu?: number; memoryInGB?: number } } | undefined)
+    ?.requests;
+  const ports = (container.ports as Array<{ port?: number }> | undefined) ?? [];
+  return {
+    image: container.image as string | undefined,
+    cpu: requests?.cpu,
+    memoryGB: requests?.memoryInGB,
+    ports: ports.map((port) => port.port ?? 0),
+  };
+}
+
+/** Why a job cannot take this profile's warm groups, or undefined when it can. */
+export function profileMismatch(
+  shape: ProfileShape,
+  spec: ContainerGroupRequest['spec'],
+): string | undefined {
+  if (shape.image !== spec.image)
+    return `the profile runs ${shape.image ?? 'no image'}, the job ${spec.image}`;
+  if (shape.cpu !== spec.cpu || shape.memoryGB !== spec.memoryGB) {
+    return `the profile's size is ${shape.cpu} vCPU / ${shape.memoryGB} GB, the job's ${spec.cpu} / ${spec.memoryGB}`;
+  }
+  if ([...shape.ports].sort().join() !== [...spec.ports].sort().join()) {
+    return `the profile opens ports [${shape.ports.join(', ')}], the job [${spec.ports.join(', ')}]`;
+  }
+  return undefined;
 }

@@ -10,13 +10,16 @@
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ContainerGroupRef } from '../shared/container-groups';
-import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
+import { AciFailureType, RETRYABLE_FAILURE_TYPES, type AciFailureDetails } from '../shared/failures';
 import { retryAfterMs } from './retry-after';
 
 /** Wait after a 429 that carries no Retry-After (the SDK does not retry those itself). */
 export const DEFAULT_THROTTLE_DELAY_MS = 10_000;
 /** Wait after a quota error: quotas free up when other groups are deleted or the 5-minute create budget refills. */
 export const QUOTA_RETRY_DELAY_MS = 5 * 60_000;
+
+/** Wait after ACI said a region has no capacity now, when the run has nowhere else to go. */
+export const NO_CAPACITY_RETRY_DELAY_MS = 60_000;
 
 /** ACI's create/delete budgets (per subscription and region), reported on PUT and DELETE responses. */
 const ACI_BUDGET_HEADERS = [
@@ -57,15 +60,6 @@ interface Classification {
 }
 
 /** Turns anything an Azure SDK call threw into a typed ApplicationFailure. */
-/** The first detail of every failure the activities raise: what ARM said, and how long it asked to wait. */
-export interface AciFailureDetails {
-  statusCode?: number;
-  code?: string;
-  operation: string;
-  group?: ContainerGroupRef;
-  retryAfterMs?: number;
-}
-
 export function toAciFailure(error: unknown, context: FailureContext): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   const info = describeArmError(error);
@@ -146,9 +140,12 @@ function classify(info: ArmErrorInfo, error: unknown): Classification {
     // a 409 that waiting does not cure (message "Container Group '<g>' in resource group '<rg>' is stopped")
     case 'ContainerGroupStopped':
       return { type: AciFailureType.invalidState };
-    case 'RegistryErrorResponse':
+    // ACI's "not available in the location ... at this moment" (409, or a failed operation); a 503 is ARM's own
     case 'ServiceUnavailable':
+      return status === 503 ? transient(info) : noCapacity(info);
     case 'InsufficientCapacity':
+      return noCapacity(info);
+    case 'RegistryErrorResponse':
     case 'Conflict':
     case 'AnotherOperationInProgress':
       return transient(info);
@@ -170,6 +167,13 @@ function classify(info: ArmErrorInfo, error: unknown): Classification {
 
 function transient(info: ArmErrorInfo): Classification {
   return { type: AciFailureType.transient, nextRetryDelayMs: info.retryAfterMs };
+}
+
+function noCapacity(info: ArmErrorInfo): Classification {
+  return {
+    type: AciFailureType.noCapacity,
+    nextRetryDelayMs: Math.max(info.retryAfterMs ?? 0, NO_CAPACITY_RETRY_DELAY_MS),
+  };
 }
 
 function quota(info: ArmErrorInfo): Classification {

@@ -39,6 +39,7 @@ export function toContainerGroupState(ref: ContainerGroupRef, group: ContainerGr
     container: container && containerStateOf(container),
     ip: group.ipAddress?.ip,
     fqdn: group.ipAddress?.fqdn,
+    ...(group.priority?.toLowerCase() === 'spot' && { spot: true }),
     events: latestEvents([...(group.instanceView?.events ?? []), ...(container?.instanceView?.events ?? [])]),
   };
 }

@@ -11,6 +11,8 @@ import { dnsLabel, durationBetween, resourceGroupName, tenantSchema } from '../s
 export const ACI_DEFAULT_LIMITS = {
   /** standard cores (100 documented; 10 on many subscriptions: the Usages API tells) */
   cores: 100,
+  /** Spot cores (StandardSpotCores: 10 on pay-as-you-go subscriptions, 100 on EA, 0 on others) */
+  spotCores: 10,
   /** standard container groups */
   groups: 100,
   createsPer5Min: 100,
@@ -21,6 +23,9 @@ export const ACI_DEFAULT_LIMITS = {
   armReadsPerSecond: 25,
 } as const;
 
+/** The regions where ACI offers Spot container groups (preview). */
+export const SPOT_REGIONS: readonly string[] = ['eastus2', 'westeurope', 'westus'];
+
 export type PoolLimits = { -readonly [K in keyof typeof ACI_DEFAULT_LIMITS]: number };
 
 const positive = (what: string) =>
@@ -30,6 +35,7 @@ const count = (what: string) => positive(what).int(`${what} must be a whole numb
 const limitsSchema = z
   .object({
     cores: positive('limits.cores').optional(),
+    spotCores: z.number().min(0, 'limits.spotCores must be 0 or more').optional(),
     groups: count('limits.groups').optional(),
     createsPer5Min: count('limits.createsPer5Min').optional(),
     createsPerHour: count('limits.createsPerHour').optional(),
@@ -40,6 +46,14 @@ const limitsSchema = z
   .strict()
   .default({})
   .transform((limits): PoolLimits => ({ ...ACI_DEFAULT_LIMITS, ...limits }));
+
+const armResourceId = (what: string, type: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/${type}/[^/]+$`, 'i'),
+      `${what} must be the ARM id of a ${type} (/subscriptions/.../resourceGroups/.../providers/${type}/<name>)`,
+    );
 
 export const regionSchema = z
   .string()
@@ -54,6 +68,21 @@ export const poolSchema = z
     limits: limitsSchema,
     /** the share of the ARM read budget the runs' monitors may use (the rest: creates, deletes, logs) */
     monitorReadShare: z.number().min(0.05).max(1).default(0.5),
+    /** Spot groups are offered here (ACI offers Spot in eastus2, westeurope and westus) */
+    spot: z.boolean().default(false),
+    /** warm starts: an ACI standby pool and the container group profile its groups are made from */
+    standby: z
+      .object({
+        poolId: armResourceId('standby.poolId', 'Microsoft.StandbyPool/standbyContainerGroupPools'),
+        profile: z
+          .object({
+            id: armResourceId('standby.profile.id', 'Microsoft.ContainerInstance/containerGroupProfiles'),
+            revision: z.number().int().min(0),
+          })
+          .strict(),
+      })
+      .strict()
+      .optional(),
     /**
      * 1 = real time; below 1 compresses the create/delete windows (5 minutes, 1 hour) for tests and the bench,
      * matching the emulator's own time scale
@@ -84,6 +113,8 @@ export const capacityConfigSchema = z
     admission: z.boolean().default(true),
     /** how often each ledger reads ACI's usage again and takes back leases of runs that are gone */
     ledgerRefresh: durationBetween('1s', '1h', 'ledgerRefresh').default('2m'),
+    /** how long a pool is passed over after ACI said it has no capacity there (ServiceUnavailable) */
+    failoverCooldown: durationBetween('1s', '1d', 'failoverCooldown').default('5m'),
     pools: z.array(poolSchema).default([]),
     tenants: z.record(tenantSchema, tenantPolicySchema).default({}),
     /** the policy of tenants not listed */
@@ -97,6 +128,8 @@ export const capacityConfigSchema = z
         limits: limitsSchema,
         monitorReadShare: z.number().min(0.05).max(1).default(0.5),
         windowScale: z.number().positive().max(1).default(1),
+        /** Spot offered in pools made on demand; default: in ACI's Spot regions (SPOT_REGIONS) */
+        spot: z.boolean().optional(),
       })
       .strict()
       .default({ limits: { ...ACI_DEFAULT_LIMITS }, monitorReadShare: 0.5, windowScale: 1 }),
@@ -113,6 +146,13 @@ export const capacityConfigSchema = z
         });
       }
       names.add(pool.name);
+      if (pool.spot && !SPOT_REGIONS.includes(pool.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pools', index, 'spot'],
+          message: `ACI offers Spot groups only in ${SPOT_REGIONS.join(', ')}, not in ${pool.region}: set spot to false`,
+        });
+      }
     });
   });
 

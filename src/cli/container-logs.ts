@@ -12,10 +12,13 @@ export interface LiveLogRequest {
   groupName: string;
   /** --resource-group, else the job's own (from its memo); else ACI_RESOURCE_GROUP */
   resourceGroup?: string;
-  tail: number;
+  /** the last lines only; default all ACI keeps */
+  tail?: number;
+  /** each line with its timestamp, as the archive keeps it */
+  timestamps?: boolean;
 }
 
-/** The last `tail` lines, or undefined when the group does not exist (not created yet, or already removed). */
+/** The log (its last `tail` lines), or undefined when the group does not exist (not created yet, or already removed). */
 export async function readLiveLog(request: LiveLogRequest): Promise<string | undefined> {
   let azure;
   try {
@@ -37,7 +40,8 @@ export async function readLiveLog(request: LiveLogRequest): Promise<string | und
   const aci = createAciClientFromConfig(azure);
   try {
     const logs = await aci.containers.listLogs(resourceGroup, request.groupName, CONTAINER_NAME, {
-      tail: request.tail,
+      ...(request.tail !== undefined && { tail: request.tail }),
+      ...(request.timestamps && { timestamps: true }),
     });
     return logs.content ?? '';
   } catch (error) {

@@ -8,6 +8,7 @@ import { listCommand } from './commands/list';
 import { logsCommand } from './commands/logs';
 import { rerunCommand } from './commands/rerun';
 import { scheduleCommand } from './commands/schedule';
+import { outputsCommand } from './commands/outputs';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
 import { watchCommand } from './commands/watch';
@@ -19,6 +20,7 @@ Examples:
   $ aci-batch status demo/nightly-2026-11-24 --json
   $ aci-batch list --tenant demo --status Running
   $ aci-batch logs demo/nightly-2026-11-24 --instance 2
+  $ aci-batch outputs download demo/nightly-2026-11-24 --instance 2 --dir ./results
   $ aci-batch cancel demo/nightly-2026-11-24
   $ aci-batch cost --tenant demo --since 7d
   $ aci-batch rerun demo/nightly-2026-11-24 --failed
@@ -38,6 +40,8 @@ Environment:
                          submit: the prices the job's cost is estimated with
   AZURE_SUBSCRIPTION_ID or ACI_EMULATOR_ENDPOINT + ACI_EMULATOR_CA_FILE, and ACI_RESOURCE_GROUP
                          logs: ARM access to read a running container's log
+  ACI_BATCH_STORAGE_ACCOUNT_URL or ACI_BATCH_STORAGE_CONNECTION_STRING
+                         logs, outputs: the deployment's storage account (the log archive, the outputs)
 
 Exit codes:
   ${EXIT.ok}  success
@@ -63,6 +67,7 @@ export function buildProgram(): Command {
     listCommand(),
     cancelCommand(),
     logsCommand(),
+    outputsCommand(),
     costCommand(),
     rerunCommand(),
     scheduleCommand(),

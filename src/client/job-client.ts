@@ -29,6 +29,7 @@ import { roundUsd } from '../shared/pricing';
 import { JOB_ID, JOB_STATUS, RERUN_OF, SCHEDULE, TENANT } from '../shared/search-attributes';
 import { jobStateOf, type JobState, type WorkflowStatusName } from '../shared/statuses';
 import { ledgerViewQuery, type LedgerView } from '../shared/capacity';
+import type { RunStorageRef } from '../shared/storage';
 import { jobDetails, jobSummary } from '../shared/summaries';
 import { batchJob } from '../workflows/batchJob';
 import type { containerRun } from '../workflows/containerRun';
@@ -427,6 +428,26 @@ export class JobClient {
       view.progress = await this.call(options, () => handle.query(runProgressQuery));
     if (workflowStatus === 'COMPLETED') view.result = await this.call(options, () => handle.result());
     return view;
+  }
+
+  /**
+   * Where one instance's run keeps its log archive and outputs: its storage reference (the run's first run id
+   * is its key). RunNotFoundError when the job has no such run (or another tenant's job is asked for).
+   */
+  async runStorage(
+    ref: JobRef,
+    instanceIndex: number,
+    options: OperationOptions = {},
+  ): Promise<RunStorageRef> {
+    let firstRunId: string | undefined;
+    try {
+      const description = await this.call(options, () => this.runHandle(ref, instanceIndex).describe());
+      firstRunId = description.raw.workflowExecutionInfo?.firstRunId ?? undefined;
+    } catch (error) {
+      throw error instanceof WorkflowNotFoundError ? new RunNotFoundError(ref, instanceIndex) : error;
+    }
+    if (!firstRunId) throw new RunNotFoundError(ref, instanceIndex);
+    return { tenant: ref.tenant, jobId: ref.jobId, instanceIndex, runKey: firstRunId };
   }
 
   /** A page of the tenant's jobs, filtered by status and start time. */

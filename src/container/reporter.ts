@@ -6,9 +6,17 @@
  *    Temporal credentials; requests are retried with exponential backoff;
  *  - direct Temporal signal (ACI_BATCH_TEMPORAL_ADDRESS).
  * Every report carries a fresh reportId, so a re-sent report is recognised and ignored by the workflow.
+ *
+ * `uploadOutput(pathOrStream, name)` keeps a file the run produced (HTTP callback mode): it asks the run's
+ * callback for a grant (a write-only URL for that one file, in the run's own place) and uploads the file in
+ * blocks of 4 MiB with its MD5.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AnonymousCredential, BlockBlobClient } from '@azure/storage-blob';
 import { Client, Connection } from '@temporalio/client';
 import { backOff } from 'exponential-backoff';
 import {
@@ -20,7 +28,41 @@ import {
   type RunProgress,
 } from '../shared/messages';
 import { dataConverterFromEnv } from '../security/data-converter';
-import { CONTAINER_ENV } from '../shared/names';
+import { CONTAINER_ENV, CONTAINER_NAME } from '../shared/names';
+
+/** Where ACI mounts this container's config map, a file per key (the emulator says where its stand-in is). */
+export function configMapDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.ACI_EMULATOR_CONFIGMAP_DIR ?? '/mnt/configmap', CONTAINER_NAME);
+}
+
+/**
+ * The run's environment. A container created for its run has it in its variables. A warm container, taken
+ * from a standby pool, started before it had a run: its run's settings (the job's env and the ACI_BATCH_*
+ * variables) arrive later as config map files, so it waits for them and returns its variables with theirs.
+ */
+export async function runEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  pollMs = 200,
+): Promise<NodeJS.ProcessEnv> {
+  if (env[CONTAINER_ENV.runId]) return env;
+  const dir = configMapDir(env);
+  let seen = '';
+  for (;;) {
+    const keys = (await readdir(dir).catch(() => [] as string[])).filter((name) => !name.startsWith('.'));
+    // the files of one update appear one by one: read them once two looks agree
+    const now = keys.sort().join();
+    const settled = now === seen;
+    seen = now;
+    if (settled && keys.includes(CONTAINER_ENV.runId)) {
+      const settings: NodeJS.ProcessEnv = {};
+      for (const key of keys) {
+        settings[key] = await readFile(join(dir, key), 'utf8');
+      }
+      return { ...env, ...settings };
+    }
+    await sleep(pollMs);
+  }
+}
 
 export interface RunReporter {
   /** 1 for the first attempt, 2 after the first restart, ... */
@@ -28,7 +70,26 @@ export interface RunReporter {
   progress(percent: number, message?: string): Promise<void>;
   complete(result?: unknown, message?: string): Promise<void>;
   fail(exitCode: number, message: string): Promise<void>;
+  /**
+   * Uploads a file (a path, or a stream) as the run's output `name` (e.g. `results/summary.csv`: letters,
+   * digits, ".", "_", "-" and "/"); the run's result and `aci-batch outputs` list it. HTTP callback mode only.
+   */
+  uploadOutput(source: string | NodeJS.ReadableStream, name: string): Promise<UploadedOutput>;
   close(): Promise<void>;
+}
+
+export interface UploadedOutput {
+  name: string;
+  size: number;
+  /** base64, as Blob Storage keeps it */
+  contentMd5: string;
+}
+
+/** What the run's outputs callback answers. */
+interface UploadGrant {
+  name: string;
+  uploadUrl: string;
+  expiresAt: string;
 }
 
 type Completion = Omit<CompletionReport, 'reportId'>;
@@ -38,6 +99,8 @@ interface Transport {
   progress(report: ProgressReport): Promise<void>;
   complete(report: CompletionReport): Promise<void>;
   runProgress(): Promise<RunProgress>;
+  /** a grant to upload one output; absent: this transport cannot */
+  outputGrant?(name: string): Promise<UploadGrant>;
   close(): Promise<void>;
 }
 
@@ -51,8 +114,62 @@ export async function connectReporter(env: NodeJS.ProcessEnv = process.env): Pro
     progress: (percent, message) => transport.progress({ percent, message, attempt, reportId: randomUUID() }),
     complete: (result, message) => complete({ status: 'Completed', exitCode: 0, result, message }),
     fail: (exitCode, message) => complete({ status: 'Failed', exitCode, message }),
+    uploadOutput: async (source, name) => {
+      if (!transport.outputGrant) {
+        throw new Error(
+          `uploading outputs needs the run's HTTP callback (${CONTAINER_ENV.callbackUrl}); this run reports by Temporal signal`,
+        );
+      }
+      const grant = await transport.outputGrant(name);
+      return { name, ...(await uploadToGrant(grant.uploadUrl, source)) };
+    },
     close: () => transport.close(),
   };
+}
+
+/** Blocks of this size are staged one after another; a file that fits in one is one request. */
+const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
+
+/** Uploads a file or stream to a write-only blob URL: its blocks, then the block list with the MD5. */
+async function uploadToGrant(
+  uploadUrl: string,
+  source: string | NodeJS.ReadableStream,
+): Promise<{ size: number; contentMd5: string }> {
+  const blob = new BlockBlobClient(uploadUrl, new AnonymousCredential(), { retryOptions: { maxTries: 6 } });
+  const input = typeof source === 'string' ? createReadStream(source) : source;
+  const md5 = createHash('md5');
+  const blockIds: string[] = [];
+  let size = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const stage = async (data: Buffer) => {
+    const id = Buffer.from(String(blockIds.length).padStart(8, '0')).toString('base64');
+    await blob.stageBlock(id, data, data.length);
+    blockIds.push(id);
+  };
+  for await (const chunk of input) {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    md5.update(data);
+    size += data.length;
+    pending.push(data);
+    pendingBytes += data.length;
+    while (pendingBytes >= UPLOAD_BLOCK_BYTES) {
+      const all = Buffer.concat(pending);
+      await stage(all.subarray(0, UPLOAD_BLOCK_BYTES));
+      pending = [all.subarray(UPLOAD_BLOCK_BYTES)];
+      pendingBytes = all.length - UPLOAD_BLOCK_BYTES;
+    }
+  }
+  const digest = md5.digest();
+  const rest = Buffer.concat(pending);
+  const headers = { blobHTTPHeaders: { blobContentMD5: digest } };
+  if (blockIds.length === 0) {
+    await blob.upload(rest, rest.length, headers);
+  } else {
+    if (rest.length > 0) await stage(rest);
+    await blob.commitBlockList(blockIds, headers);
+  }
+  return { size, contentMd5: digest.toString('base64') };
 }
 
 function httpTransport(env: NodeJS.ProcessEnv): Transport {
@@ -93,6 +210,7 @@ function httpTransport(env: NodeJS.ProcessEnv): Transport {
     progress: async (report) => void (await call('/progress', report)),
     complete: async (report) => void (await call('/complete', report)),
     runProgress: async () => (await call('')) as RunProgress,
+    outputGrant: async (name) => (await call('/outputs', { name })) as UploadGrant,
     close: async () => {},
   };
 }

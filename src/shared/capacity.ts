@@ -1,10 +1,16 @@
 /**
  * The admission contract between container runs and the capacity ledger (one long-lived workflow per
- * subscription and region): runs ask by signal and are granted by signal, so that thousands may wait without
- * holding an update open (Temporal allows 10 in flight per workflow). Defined once, here, for both sides and for
- * the client that reads the queue.
+ * deployment, keeping an account per subscription and region): runs ask by signal and are granted by signal, so
+ * that thousands may wait without holding an update open (Temporal allows 10 in flight per workflow). Defined
+ * once, here, for both sides and for the client that reads the queue.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** Where a run may go: a pool, as a Regular or a Spot group. A request lists them in order of preference. */
+export interface PlacementOption {
+  pool: string;
+  spot: boolean;
+}
 
 /** A run waiting for a lease. */
 export interface LeaseRequest {
@@ -15,12 +21,14 @@ export interface LeaseRequest {
   /** 1 (first) to 5 (last) */
   priority: number;
   cores: number;
-  pool: string;
+  /** in order of preference; the ledger grants the first one with capacity (skipping degraded pools) */
+  options: PlacementOption[];
   /** when the run first asked; a run sent back to the queue keeps it, so it does not lose its turn */
   enqueuedAt: number;
-  /** where its group is (or will be): the ledger checks a lease whose run went quiet */
+  /** its group's name: the ledger checks a lease whose run went quiet */
   groupName: string;
-  resourceGroup: string;
+  /** the spec's own resource group (a job without placement), over the pool's */
+  resourceGroup?: string;
 }
 
 /** What ACI answered a create that the ledger had allowed. */
@@ -28,11 +36,13 @@ export type Refusal =
   /** 429: the whole account waits this long */
   | { kind: 'throttled'; retryAfterMs: number }
   /** over a quota ACI counts (groups or cores used outside the ledger, or a limit lower than configured) */
-  | { kind: 'quota'; quota?: QuotaReading };
+  | { kind: 'quota'; quota?: QuotaReading }
+  /** ServiceUnavailable: no capacity in the region now; the pool cools down and the run tries its next pool */
+  | { kind: 'capacity' };
 
 /** One quota as ACI reports it (the Usages API, or a ContainerGroupQuotaReached message). */
 export interface QuotaReading {
-  name: 'cores' | 'groups';
+  name: 'cores' | 'spotCores' | 'groups';
   limit: number;
   used: number;
 }
@@ -53,24 +63,53 @@ export interface TenantStanding {
   heldGroups: number;
 }
 
+/** A pool as a run needs to know it: where its group goes once the ledger grants it a lease there. */
+export interface PoolPlacement {
+  name: string;
+  /** subscription/region: pools sharing both share one account of ACI's limits */
+  accountKey: string;
+  subscriptionId: string;
+  region: string;
+  resourceGroup: string;
+  /** the pool offers Spot groups */
+  spot: boolean;
+  /** the pool's runs together stay under its read budget when none polls more often than this */
+  monitorIntervalMs: number;
+  /** warm starts from an ACI standby pool, when the pool names one */
+  standby?: StandbyPlacement;
+}
+
+/** An ACI standby pool and the container group profile its groups are made from. */
+export interface StandbyPlacement {
+  poolId: string;
+  profile: { id: string; revision: number };
+}
+
 /** Where a job's runs get their capacity: decided once per job (resolveCapacity) and passed to its runs. */
 export interface CapacityPlacement {
-  /** the ledger workflow of the pool's account (subscription and region) */
+  /** the deployment's ledger workflow */
   ledgerId: string;
-  accountKey: string;
-  pool: string;
-  /** the resource group the pool's groups go to */
-  resourceGroup: string;
+  /** the pools the job may use, in order of preference */
+  pools: PoolPlacement[];
+  /** Spot preference: never, allow (after Regular), prefer (before Regular) */
+  spot: 'never' | 'allow' | 'prefer';
   /** the job's priority in its tenant: 1 (first) to 5 (last) */
   priority: number;
   /** the tenant's weight: the fairness weight of its tasks on the task queue too */
   weight: number;
-  /** the pool's runs together stay under its read budget when none polls more often than this */
-  monitorIntervalMs: number;
+}
+
+/** The options of a placement in order: Spot before Regular (prefer), after (allow), or none (never). */
+export function placementOptions(placement: Pick<CapacityPlacement, 'pools' | 'spot'>): PlacementOption[] {
+  const regular = placement.pools.map((pool) => ({ pool: pool.name, spot: false }));
+  const spot = placement.pools.filter((pool) => pool.spot).map((pool) => ({ pool: pool.name, spot: true }));
+  if (placement.spot === 'never') return regular;
+  return placement.spot === 'prefer' ? [...spot, ...regular] : [...regular, ...spot];
 }
 
 export interface LeaseGrant {
   pool: string;
+  spot: boolean;
   grantedAt: number;
   waitedMs: number;
 }
@@ -89,12 +128,19 @@ export const leaseReleasedSignal = defineSignal<[{ runId: string }]>('capacity.r
 export const leaseGrantedSignal = defineSignal<[LeaseGrant]>('capacity.granted');
 export const deleteGrantedSignal = defineSignal<[]>('capacity.deleteGranted');
 
-export interface LedgerView {
+export interface AccountView {
   accountKey: string;
   /** when a 429 paused the account, until then (epoch ms) */
   pausedUntil?: number;
   freeCores: number;
+  freeSpotCores: number;
   freeGroups: number;
+}
+
+export interface LedgerView {
+  accounts: AccountView[];
+  /** pools cooling down after ACI said it has no capacity (pool → until, epoch ms) */
+  degraded: Record<string, number>;
   standings: TenantStanding[];
   /** waiting runs (only those whose run id starts with `runIdPrefix`, when given) */
   queued: QueuedRun[];
@@ -104,10 +150,7 @@ export const ledgerViewQuery = defineQuery<LedgerView, [{ runIdPrefix?: string; 
   'capacity.view',
 );
 
-/**
- * The ledger of an account (a subscription and region) for one deployment (its task queue: the ledger runs on
- * that deployment's workers). Deployments sharing an account see each other through ACI's Usages API.
- */
-export function ledgerWorkflowId(taskQueue: string, accountKey: string): string {
-  return `aci-batch-capacity.${taskQueue}.${accountKey.replace('/', '.')}`;
+/** The deployment's ledger: one per task queue (it runs on that deployment's workers). */
+export function ledgerWorkflowId(taskQueue: string): string {
+  return `aci-batch-capacity.${taskQueue}`;
 }

@@ -2,12 +2,23 @@
  * What workflows and the ACI activities exchange about container groups: plain JSON, importable by workflow
  * code, by the activities and by the Azure layer (so neither of those imports the other for a type).
  */
+import type { StandbyPlacement } from './capacity';
 import type { ReportChannel } from './container-contract';
 import type { InstanceSpec } from './job-spec';
 
 export interface ContainerGroupRef {
+  /** the subscription the group lives in; absent: the worker's own */
+  subscriptionId?: string;
   resourceGroup: string;
   name: string;
+}
+
+/** Where and how a leased run's group is made: its pool's region, Regular or Spot, warm or fresh. */
+export interface GroupPlacement {
+  region: string;
+  spot: boolean;
+  /** take a warm group from this standby pool (the job fits its profile and passes no secret to the container) */
+  standby?: StandbyPlacement;
 }
 
 /** Which run a container group belongs to: tagged on the group, and told to its container. */
@@ -29,6 +40,8 @@ export interface CreateContainerGroupInput extends ContainerGroupRef {
   run: RunIdentity;
   /** how the container reports back; the activity turns it into ACI_BATCH_* variables (and a run token) */
   reporting: ReportChannel;
+  /** under admission: the leased pool's region, Spot or not, standby pool; absent: the spec's region, Regular */
+  placement?: GroupPlacement;
 }
 
 export type GroupState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Stopped' | 'Unknown';
@@ -57,6 +70,10 @@ export interface ContainerGroupState extends ContainerGroupRef {
   };
   ip?: string;
   fqdn?: string;
+  /** the group is a Spot one (ACI may evict it) */
+  spot?: boolean;
+  /** the create took a warm group from a standby pool */
+  warm?: boolean;
   /** the latest events, oldest first (bounded) */
   events: ContainerEvent[];
 }

@@ -3,8 +3,10 @@
  * workflow code imports this file, never errors.ts (which pulls in the Azure SDK).
  */
 export const AciFailureType = {
-  /** 5xx, 408, 409 conflicts/transitions, registry hiccups, no capacity in the region: retry */
+  /** 5xx, 408, 409 conflicts/transitions, registry hiccups: retry */
   transient: 'AciTransient',
+  /** no capacity in the region now (ServiceUnavailable "not available in the location"): retry, or go elsewhere */
+  noCapacity: 'AciNoCapacity',
   /** ARM throttling (429): retry after `nextRetryDelay` */
   throttled: 'AciThrottled',
   /** a subscription quota (cores, container groups, the ACI create budget): retry after minutes */
@@ -28,8 +30,18 @@ export const AciFailureType = {
 } as const;
 export type AciFailureType = (typeof AciFailureType)[keyof typeof AciFailureType];
 
+/** The first detail of every failure the ACI activities raise: what ARM said, and how long it asked to wait. */
+export interface AciFailureDetails {
+  statusCode?: number;
+  code?: string;
+  operation: string;
+  group?: { subscriptionId?: string; resourceGroup: string; name: string };
+  retryAfterMs?: number;
+}
+
 export const RETRYABLE_FAILURE_TYPES: readonly AciFailureType[] = [
   AciFailureType.transient,
+  AciFailureType.noCapacity,
   AciFailureType.throttled,
   AciFailureType.quotaExceeded,
   AciFailureType.containerNotReady,

@@ -4,7 +4,14 @@
  * so that parsing is idempotent: the workflow re-validates exactly what the client sent.
  */
 import { z } from 'zod';
-import { durationBetween, jobIdSchema, resourceGroupName, tenantSchema, userEnvVarName } from './validation';
+import {
+  dnsLabel,
+  durationBetween,
+  jobIdSchema,
+  resourceGroupName,
+  tenantSchema,
+  userEnvVarName,
+} from './validation';
 
 export { jobIdSchema, tenantSchema };
 
@@ -298,11 +305,39 @@ const jobSpecObject = z
       })
       .strict()
       .optional(),
+    /** where the groups go without placement (default eastus); placement supersedes it */
     region: z
       .string()
       .regex(/^[a-z0-9]+$/, 'region is an Azure location name such as "eastus"')
-      .default('eastus'),
+      .optional(),
     resourceGroup: resourceGroupName.optional(),
+    /** which capacity pools (or regions) the job may use, in order of preference, and whether Spot */
+    placement: z
+      .object({
+        pools: z
+          .array(dnsLabel('each of placement.pools (a pool name or a region)', 40), {
+            error: 'placement.pools must list pool names or regions, e.g. ["eastus", "westus"]',
+          })
+          .min(1, 'placement.pools must name at least one pool or region')
+          .max(10, 'placement.pools may name at most 10 pools')
+          .refine((pools) => new Set(pools).size === pools.length, 'placement.pools names a pool twice'),
+        /** never: Regular only; allow: Spot after Regular; prefer: Spot before Regular (up to 70% cheaper) */
+        spot: z
+          .enum(['never', 'allow', 'prefer'], { error: 'placement.spot must be never, allow or prefer' })
+          .default('never'),
+        /** what an evicted Spot run does: wait for ACI to restart its group (up to `maxWait`), or move to Regular */
+        onEviction: z
+          .object({
+            action: z
+              .enum(['regular', 'wait'], { error: 'placement.onEviction.action must be regular or wait' })
+              .default('regular'),
+            maxWait: durationBetween('0s', '1h', 'placement.onEviction.maxWait').default('10m'),
+          })
+          .strict()
+          .default({ action: 'regular', maxWait: '10m' }),
+      })
+      .strict()
+      .optional(),
     identity: armId('identity', 'Microsoft.ManagedIdentity').optional(),
     subnetId: armId('subnetId', 'Microsoft.Network').optional(),
     failurePolicy: jobFailurePolicy.optional(),
@@ -343,6 +378,7 @@ const jobSpecObject = z
   .strict();
 
 export const jobSpecSchema = jobSpecObject.superRefine((spec, ctx) => {
+  placementProblems(spec).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
   if (spec.control && !spec.ports.includes(spec.control.port)) {
     ctx.addIssue({
       code: 'custom',
@@ -434,6 +470,60 @@ export function parseIndexList(text: string): { indexes: number[]; problem?: str
     for (let index = from; index <= to; index++) indexes.add(index);
   }
   return { indexes: [...indexes].sort((a, b) => a - b) };
+}
+
+/** ACI's limits for a Spot container group. */
+export const SPOT_LIMITS = { cpu: 4, memoryGB: 16 } as const;
+/** Where a job's groups go when it names neither a region nor placement. */
+export const DEFAULT_REGION = 'eastus';
+
+interface PlacementSpec {
+  region?: string;
+  resourceGroup?: string;
+  placement?: { pools: string[]; spot: 'never' | 'allow' | 'prefer' };
+  ports: number[];
+  subnetId?: string;
+  cpu: number;
+  memoryGB: number;
+}
+
+/** Placement supersedes region and resource group; Spot groups have no IP, no subnet and ACI's size limits. */
+function placementProblems(spec: PlacementSpec): Array<{ path: string[]; message: string }> {
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (!spec.placement) return problems;
+  // a region the placement also names is consistent (if redundant); any other region, or a resource group
+  // (pools carry theirs), contradicts it
+  if (spec.region !== undefined && !spec.placement.pools.includes(spec.region)) {
+    problems.push({
+      path: ['region'],
+      message: `placement supersedes region: "${spec.region}" is not among placement.pools; list it there and leave region out`,
+    });
+  }
+  if (spec.resourceGroup !== undefined) {
+    problems.push({
+      path: ['resourceGroup'],
+      message:
+        'placement supersedes resourceGroup: each pool has its own resource group (the capacity file); leave resourceGroup out',
+    });
+  }
+  if (spec.placement.spot === 'never') return problems;
+  const spot = (path: string, message: string) =>
+    problems.push({ path: [path], message: `${message}, or set placement.spot to never` });
+  if (spec.ports.length > 0) {
+    spot('ports', 'Spot groups cannot have a public IP (so no ports, and no control endpoint): remove ports');
+  }
+  if (spec.subnetId) spot('subnetId', 'Spot groups cannot join a virtual network: remove subnetId');
+  if (spec.cpu > SPOT_LIMITS.cpu)
+    spot('cpu', `Spot groups have at most ${SPOT_LIMITS.cpu} vCPU: ask for less`);
+  if (spec.memoryGB > SPOT_LIMITS.memoryGB) {
+    spot('memoryGB', `Spot groups have at most ${SPOT_LIMITS.memoryGB} GB: ask for less`);
+  }
+  return problems;
+}
+
+/** The region of a job without placement. */
+export function regionOf(spec: Pick<JobSpec, 'region'>): string {
+  return spec.region ?? DEFAULT_REGION;
 }
 
 /** What a user writes (defaults may be left out). */

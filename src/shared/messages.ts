@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DependsOn, FailureReason, RuleAction } from './job-spec';
+import type { LogArchiveResult, OutputsResult } from './storage';
 
 export type CompletionStatus = 'Completed' | 'Failed';
 
@@ -49,6 +50,10 @@ export type RunPhase =
   | 'Starting'
   | 'Running'
   | 'Restarting'
+  /** its Spot group was evicted: waiting for the platform to bring it back */
+  | 'Evicted'
+  /** leaving an evicted Spot group for Regular capacity */
+  | 'Moving'
   | 'CleaningUp'
   | 'Succeeded'
   | 'Failed'
@@ -83,8 +88,13 @@ export interface RunResult {
   billedSeconds: number;
   costUsd: number;
   logTail: string;
-  /** under admission: the pool it ran in, and how long it waited for capacity */
+  /** where each attempt's whole log is kept, and whether it is complete (absent without a storage account) */
+  logArchive?: LogArchiveResult;
+  /** the files the run uploaded (absent without a storage account) */
+  outputs?: OutputsResult;
+  /** under admission: the pool and region it ran in (last, when it moved), and how long it waited for capacity */
   pool?: string;
+  region?: string;
   queuedSeconds?: number;
   /** why it failed or timed out (what failurePolicy.rules[].onReason matches) */
   reason?: FailureReason;
@@ -92,10 +102,21 @@ export interface RunResult {
   rule?: { index: number; action: RuleAction };
   /** a rule said Ignore: the failure counts as done, not as failed */
   ignored?: boolean;
+  /** it ended on a Spot group */
+  spot?: boolean;
+  /** of billedSeconds, those on Spot groups (priced apart) */
+  spotSeconds?: number;
+  /** Spot evictions it lived through (none counts against maxRestarts) */
+  evictions?: number;
+  /** its group came warm from a standby pool (absent: no standby pool was involved) */
+  warm?: boolean;
 }
 
-/** A run as the job summary lists it: without the log tail and the container's result (history size). */
-export type RunSummary = Omit<RunResult, 'logTail' | 'result'>;
+/**
+ * A run as the job summary lists it: without the log tail, the container's result, the archive and the outputs
+ * (history size: a job keeps up to 10,000 of these). The run's own result has them.
+ */
+export type RunSummary = Omit<RunResult, 'logTail' | 'result' | 'logArchive' | 'outputs'>;
 
 export type JobOutcome = 'Completed' | 'PartiallyFailed' | 'Failed' | 'Cancelled';
 
@@ -118,8 +139,8 @@ export interface JobStatus {
     queuePosition?: number;
     estimatedStartAt?: string;
   }>;
-  /** under admission: the pool's ledger, where the job's queued runs wait */
-  capacity?: { ledgerId: string; pool: string };
+  /** under admission: the ledger where the job's queued runs wait, and the pools it may use */
+  capacity?: { ledgerId: string; pools: string[] };
   /** while Waiting: the jobs it waits for */
   dependsOn?: DependsOn;
   /** once the job's policies stopped it early: why (it is cancelling what still runs) */
@@ -146,6 +167,8 @@ export interface JobSummary {
   finishedAt: string;
   billedSeconds: number;
   costUsd: number;
+  /** when runs used Spot: the Spot share of billedSeconds and costUsd, and the evictions */
+  spot?: { billedSeconds: number; costUsd: number; evictions: number };
   /** by instance index */
   runs: RunSummary[];
 }

@@ -53,6 +53,14 @@ export function runWorkflowId(tenant: string, jobId: string, instanceIndex: numb
   return `${jobWorkflowId(tenant, jobId)}.${instanceIndex}`;
 }
 
+/** The parts of a run's workflow id; undefined when it is not one (`<tenant>.<jobId>.<index>`). */
+export function parseRunWorkflowId(
+  runId: string,
+): { tenant: string; jobId: string; instanceIndex: number } | undefined {
+  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.(\d{1,6})$/.exec(runId);
+  return match ? { tenant: match[1]!, jobId: match[2]!, instanceIndex: Number(match[3]) } : undefined;
+}
+
 const MAX_GROUP_NAME = 63;
 
 /**

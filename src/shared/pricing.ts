@@ -8,10 +8,14 @@ export interface AciPrices {
   vcpuHourUsd: number;
   /** USD per GB of memory per hour */
   memoryGbHourUsd: number;
+  /** Spot groups cost this fraction of the Regular price (ACI: up to 70% less); default 0.3 */
+  spotPriceFactor?: number;
 }
 
 /** eastus Linux list prices (indicative); GPUs are not priced. */
 export const DEFAULT_ACI_PRICES: AciPrices = { vcpuHourUsd: 0.0405, memoryGbHourUsd: 0.00445 };
+/** Spot's share of the Regular price when the prices do not say. */
+export const DEFAULT_SPOT_PRICE_FACTOR = 0.3;
 
 export interface BilledResources {
   cpu: number;
@@ -26,6 +30,19 @@ export function containerCostUsd(
 ): number {
   const perHour = resources.cpu * prices.vcpuHourUsd + resources.memoryGB * prices.memoryGbHourUsd;
   return roundUsd((billedSeconds * perHour) / 3600);
+}
+
+/** A run's cost with its Spot seconds (part of `billedSeconds`) priced apart. */
+export function runCostUsd(
+  billed: { billedSeconds: number; spotSeconds?: number },
+  resources: BilledResources,
+  prices: AciPrices,
+): number {
+  const spotSeconds = billed.spotSeconds ?? 0;
+  const regular = containerCostUsd(billed.billedSeconds - spotSeconds, resources, prices);
+  const spot =
+    containerCostUsd(spotSeconds, resources, prices) * (prices.spotPriceFactor ?? DEFAULT_SPOT_PRICE_FACTOR);
+  return roundUsd(regular + spot);
 }
 
 /** Sums of many small costs drift in binary floating point; round to a millionth of a dollar. */

@@ -3,11 +3,11 @@
  * (Temporal markdown) set when a workflow starts. Never environment values: they may hold secrets.
  * Pure: the job workflow builds its runs' summaries with it.
  */
-import { instanceCount, type JobSpec } from './job-spec';
+import { instanceCount, regionOf, type JobSpec } from './job-spec';
 
 /** e.g. "acme/nightly-1: 100 × myacr.azurecr.io/batch/job:1.0 (1 vCPU, 1.5 GB, eastus)" */
 export function jobSummary(spec: JobSpec, jobId: string): string {
-  return `${spec.tenant}/${jobId}: ${instanceCount(spec)} × ${spec.image} (${resources(spec)}, ${spec.region})`;
+  return `${spec.tenant}/${jobId}: ${instanceCount(spec)} × ${spec.image} (${resources(spec)}, ${where(spec)})`;
 }
 
 /**
@@ -51,7 +51,9 @@ export function jobDetails(spec: JobSpec, jobId: string): string {
     `- command: ${spec.command ? `\`${spec.command.join(' ')}\`` : "the image's own"}`,
     `- instances: ${total}${perInstance}, at most ${spec.maxParallel} at a time`,
     `- each: ${resources(spec)}`,
-    `- where: ${spec.region}, resource group: ${spec.resourceGroup ?? "the worker's default"}`,
+    spec.placement
+      ? `- where: pools ${spec.placement.pools.join(', ')} in that order (Spot: ${spec.placement.spot})`
+      : `- where: ${regionOf(spec)}, resource group: ${spec.resourceGroup ?? "the worker's default"}`,
     `- time limit per attempt: ${spec.timeLimit}; on failure: ${onFailure}; on success: ${spec.onSuccess}`,
     ...policies,
     `- environment: ${Object.keys(spec.env).length} plain and ${secrets} secret variables (values not shown)`,
@@ -84,4 +86,8 @@ export function compactIndexes(indexes: readonly number[]): string {
 
 function resources(spec: JobSpec): string {
   return `${spec.cpu} vCPU, ${spec.memoryGB} GB`;
+}
+
+function where(spec: Pick<JobSpec, 'region' | 'placement'>): string {
+  return spec.placement ? spec.placement.pools.join('|') : regionOf(spec);
 }

@@ -3,7 +3,12 @@
  * Failures the activities classify as permanent (AciFailureType) are never retried.
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { AciActivities, CapacityActivities, JobActivities } from '../activities/types';
+import type {
+  AciActivities,
+  CapacityActivities,
+  JobActivities,
+  StorageActivities,
+} from '../activities/types';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 
 const NON_RETRYABLE_TYPES = Object.values(AciFailureType).filter(
@@ -31,8 +36,9 @@ export const { createContainerGroup } = proxyActivities<AciActivities>(
 );
 
 /**
- * Create under admission: the ledger paces creates and owns the retry after a 429 or a quota error (it pauses
- * the account or corrects its books, and grants again), so the activity does not retry those itself.
+ * Create under admission: the ledger paces creates and owns the retry after a 429, a quota error or a region
+ * without capacity (it pauses the account, corrects its books or cools the pool down, and grants again, maybe
+ * elsewhere), so the activity does not retry those itself.
  */
 export const { createContainerGroup: createAdmittedContainerGroup } = proxyActivities<AciActivities>({
   startToCloseTimeout: '30 minutes',
@@ -43,12 +49,17 @@ export const { createContainerGroup: createAdmittedContainerGroup } = proxyActiv
     initialInterval: '15 seconds',
     backoffCoefficient: 2,
     maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, AciFailureType.throttled, AciFailureType.quotaExceeded],
+    nonRetryableErrorTypes: [
+      ...NON_RETRYABLE_TYPES,
+      AciFailureType.throttled,
+      AciFailureType.quotaExceeded,
+      AciFailureType.noCapacity,
+    ],
   },
 });
 
 /** The admission activities: short reads and one start of a ledger; retried until they work. */
-export const { resolveCapacity, ensureCapacityLedger, loadCapacityAccount, findAbandonedLeases } =
+export const { resolveCapacity, ensureCapacityLedger, describeCapacity, findAbandonedLeases } =
   proxyActivities<CapacityActivities>(
     options({
       startToCloseTimeout: '1 minute',
@@ -108,6 +119,34 @@ export const { getContainerProgress } = proxyActivities<AciActivities>(
 
 /** Best effort: a run's result does not depend on its logs. */
 export const { getContainerLogs } = proxyActivities<AciActivities>(
+  options({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+  }),
+);
+
+/**
+ * The log archive's read on a monitor tick: one try (the next tick tries again), short, so that a report
+ * arriving meanwhile is acted on soon (the tick is not cancelled: its append must land or fail, not linger).
+ */
+export const { archiveContainerLog } = proxyActivities<StorageActivities>(
+  options({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 1 } }),
+);
+
+/**
+ * The attempt's last read and the seal, before its group is restarted, stopped or deleted: retried briefly,
+ * bounded to 2 minutes in all, so that archiving never holds the group's removal up for long.
+ */
+export const { archiveContainerLog: closeContainerLog } = proxyActivities<StorageActivities>(
+  options({
+    startToCloseTimeout: '45 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '15 seconds' },
+  }),
+);
+
+/** The run's outputs for its result: a listing, retried a few times; a run's result does not wait long for it. */
+export const { listRunOutputs } = proxyActivities<StorageActivities>(
   options({
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },

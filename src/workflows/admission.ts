@@ -1,8 +1,9 @@
 /**
- * A run's side of admission: it asks its pool's ledger for a lease and waits, in phase Queued and calling
- * nothing, until the ledger grants one; it hands the lease back when ACI refuses the create (429, quota: not a
- * failure, not a restart: it waits again in its old place), asks for a delete token before it deletes its
- * group, and says when the group is gone. A ledger that is not running (terminated, reset) is started again.
+ * A run's side of admission: it asks the deployment's ledger for a lease in one of its placement's pools and
+ * waits, in phase Queued and calling nothing, until the ledger grants one; it hands the lease back when ACI
+ * refuses the create (429, quota, no capacity in the region: not a failure, not a restart: it waits again in its
+ * old place, and a pool without capacity is passed over for a while), asks for a delete token before it
+ * deletes its group, and says when the group is gone. A ledger that is not running is started again.
  */
 import {
   ApplicationFailure,
@@ -25,10 +26,11 @@ import {
   type CapacityPlacement,
   type LeaseGrant,
   type LeaseRequest,
+  type PoolPlacement,
   type Refusal,
 } from '../shared/capacity';
 import { quotaReadingOf } from '../capacity/quota-message';
-import { AciFailureType } from '../shared/failures';
+import { AciFailureType, type AciFailureDetails } from '../shared/failures';
 import { ensureCapacityLedger } from './activities';
 import type { RunState } from './run-state';
 
@@ -42,6 +44,8 @@ export interface AdmissionSnapshot {
   lease?: LeaseGrant;
   /** when the run first asked: its place in the queue */
   enqueuedAt?: number;
+  /** evicted from Spot: Regular options only from then on */
+  regularOnly?: boolean;
 }
 
 export type RunAsk = Omit<LeaseRequest, 'enqueuedAt'>;
@@ -52,6 +56,7 @@ export class Admission {
   private waited = 0;
   private deleteGranted = false;
   private enqueuedAt: number | undefined;
+  private regularOnly: boolean;
 
   constructor(
     readonly placement: CapacityPlacement,
@@ -60,6 +65,7 @@ export class Admission {
   ) {
     this.lease = snapshot?.lease;
     this.enqueuedAt = snapshot?.enqueuedAt;
+    this.regularOnly = snapshot?.regularOnly ?? false;
   }
 
   listen(): void {
@@ -79,12 +85,29 @@ export class Admission {
     return this.waited;
   }
 
+  /** The pool of the lease held (undefined without one). */
+  get pool(): PoolPlacement | undefined {
+    const name = this.lease?.pool;
+    return name === undefined ? undefined : this.placement.pools.find((pool) => pool.name === name);
+  }
+
+  /** The lease held is a Spot one. */
+  get spot(): boolean {
+    return this.lease?.spot ?? false;
+  }
+
+  /** Evicted from Spot: from now on the run asks for Regular capacity only. */
+  leaveSpot(): void {
+    this.regularOnly = true;
+  }
+
   /** Asks for a lease and waits for it (phase Queued); a cancelled wait withdraws the request. */
   async acquire(run: RunState): Promise<void> {
     if (this.lease) return;
     this.enqueuedAt ??= Date.now();
     run.phase = 'Queued';
-    await this.tell(leaseRequestSignal, { ...this.ask, enqueuedAt: this.enqueuedAt });
+    const options = this.regularOnly ? this.ask.options.filter((option) => !option.spot) : this.ask.options;
+    await this.tell(leaseRequestSignal, { ...this.ask, options, enqueuedAt: this.enqueuedAt });
     try {
       await condition(() => this.lease !== undefined);
     } catch (error) {
@@ -124,13 +147,20 @@ export class Admission {
     await this.tell(leaseReleasedSignal, { runId: this.ask.runId });
   }
 
-  /** Polls no faster than the pool's read budget allows for all its runs together. */
-  monitorIntervalMs(specIntervalMs: number): number {
-    return Math.max(specIntervalMs, this.placement.monitorIntervalMs);
+  /**
+   * Polls no faster than the pool's read budget allows for all its runs together: the pool's floor is for one
+   * ARM read per tick, so a run that reads more per tick (the log archive's read) ticks that much less often.
+   */
+  monitorIntervalMs(specIntervalMs: number, readsPerTick = 1): number {
+    return Math.max(specIntervalMs, (this.pool?.monitorIntervalMs ?? 0) * readsPerTick);
   }
 
   snapshot(): AdmissionSnapshot {
-    return { lease: this.lease, enqueuedAt: this.enqueuedAt };
+    return {
+      lease: this.lease,
+      enqueuedAt: this.enqueuedAt,
+      ...(this.regularOnly && { regularOnly: true }),
+    };
   }
 
   /** Signals the ledger; one that is not running is started again, then told. */
@@ -141,21 +171,22 @@ export class Admission {
     } catch (error) {
       if (isCancellation(error)) throw error;
       log.warn('The capacity ledger is not running; starting it again', { error: String(error) });
-      await ensureCapacityLedger({ accountKey: this.placement.accountKey });
+      await ensureCapacityLedger({});
       await getExternalWorkflowHandle(this.placement.ledgerId).signal(signal, arg);
     }
   }
 }
 
-/** A create failure the ledger handles (429, quota), as the ledger's refusal; undefined for any other. */
+/** A create failure the ledger handles (429, quota, no capacity), as the ledger's refusal; undefined for any other. */
 function refusalOf(error: unknown): Refusal | undefined {
   const failure = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
   if (!(failure instanceof ApplicationFailure)) return undefined;
   if (failure.type === AciFailureType.throttled) {
     // the SDK hands workflows the failure's details, not its nextRetryDelay
-    const retryAfterMs = (failure.details?.[0] as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+    const retryAfterMs = (failure.details?.[0] as AciFailureDetails | undefined)?.retryAfterMs;
     return { kind: 'throttled', retryAfterMs: retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS };
   }
+  if (failure.type === AciFailureType.noCapacity) return { kind: 'capacity' };
   if (failure.type === AciFailureType.quotaExceeded) {
     const quota = quotaReadingOf(failure.message);
     return { kind: 'quota', ...(quota && { quota }) };

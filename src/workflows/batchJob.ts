@@ -112,7 +112,10 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
           tenant: spec.tenant,
           region: spec.region,
           resourceGroup: spec.resourceGroup,
+          ...(spec.placement && { placement: { pools: spec.placement.pools, spot: spec.placement.spot } }),
           priority: spec.priority,
+          cpu: spec.cpu,
+          memoryGB: spec.memoryGB,
         })) ?? undefined)
       : undefined);
   tracker.capacity = capacity;

@@ -1,12 +1,13 @@
 /**
- * capacityLedger: the admission ledger of one ACI account (a subscription and region), a long-lived entity
- * workflow. Runs ask it for a lease by signal and wait (phase Queued, calling nothing) until it grants one by
- * signal; it grants as the account's free cores and group slots, ACI's create budget (both sliding windows)
- * and weighted fair share between tenants allow (src/capacity/account.ts), paces deletes the same way, pauses
- * the whole account on a 429, and takes a lease back when its group is gone. It reads the real quotas and
- * usage (the Usages API, so groups made outside it count too) at start and every few minutes, and takes back
- * leases whose run closed without returning them and whose group is gone. Its state carries across
- * continue-as-new.
+ * capacityLedger: the admission ledger of a deployment (one per task queue), a long-lived entity workflow. Runs
+ * ask it for a lease by signal and wait (phase Queued, calling nothing) until it grants one by signal, in the
+ * first pool of their placement with capacity; it grants as each account's free cores and group slots, ACI's
+ * create budget (both sliding windows) and weighted fair share between tenants allow (src/capacity/book.ts),
+ * paces deletes the same way, pauses an account on a 429, passes a pool over for a cool-down when ACI says it
+ * has no capacity there, and takes a lease back when its group is gone. It reads the pools' real quotas and
+ * usage (ACI's Usages API, so groups made outside it count too) when it first meets them and every few
+ * minutes, and takes back leases whose run closed without returning them and whose group is gone. Its state
+ * carries across continue-as-new.
  */
 import {
   allHandlersFinished,
@@ -19,7 +20,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CapacityAccount, type AccountSnapshot, type Lease } from '../capacity/account';
+import type { CapacityDescription } from '../activities/types';
+import { CapacityBook, type BookSnapshot, type Lease } from '../capacity/book';
+import type { TenantPolicy } from '../capacity/config';
 import {
   deleteGrantedSignal,
   deleteRequestSignal,
@@ -32,32 +35,43 @@ import {
   type LedgerView,
 } from '../shared/capacity';
 import type { WorkflowMetricsSinks } from '../shared/workflow-metrics';
-import { findAbandonedLeases, loadCapacityAccount } from './activities';
+import { describeCapacity, findAbandonedLeases } from './activities';
 
 export interface CapacityLedgerInput {
-  accountKey: string;
   /** set by continue-as-new */
-  carried?: AccountSnapshot;
+  carried?: { book: BookSnapshot; settings: LedgerSettings };
 }
 
-/** A lease younger than this many refresh intervals is not checked: its run is creating or just began. */
-const QUIET_LEASE_REFRESHES = 1;
+/** What the ledger learned of its deployment's settings (from describeCapacity). */
+interface LedgerSettings {
+  tenants: Record<string, TenantPolicy>;
+  defaultTenant: TenantPolicy;
+  refreshMs: number;
+  cooldownMs: number;
+}
+
+/** Until the first description arrives: ACI's defaults, refreshed soon. */
+const INITIAL_SETTINGS: LedgerSettings = {
+  tenants: {},
+  defaultTenant: { weight: 1, defaultPriority: 3 },
+  refreshMs: 2 * 60_000,
+  cooldownMs: 5 * 60_000,
+};
 
 const { aciBatchMetrics } = proxySinks<WorkflowMetricsSinks>();
 
-export async function capacityLedger(input: CapacityLedgerInput): Promise<never> {
-  const { accountKey } = input;
-  const described = await loadCapacityAccount({ accountKey });
-  const account = new CapacityAccount(
+export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<never> {
+  let settings = input.carried?.settings ?? INITIAL_SETTINGS;
+  const book = new CapacityBook(
     {
-      limits: described.limits,
-      windowScale: described.windowScale,
-      policyOf: (tenant) => described.tenants[tenant] ?? described.defaultTenant,
+      policyOf: (tenant) => settings.tenants[tenant] ?? settings.defaultTenant,
+      // read when used: the settings arrive with the first description
+      get cooldownMs() {
+        return settings.cooldownMs;
+      },
     },
-    input.carried,
+    input.carried?.book,
   );
-  for (const reading of described.usages) account.recordQuota(reading);
-  const poolOf = (lease: Pick<Lease, 'pool'>) => lease.pool;
 
   let dirty = true;
   const inFlight = new Set<Promise<void>>();
@@ -65,7 +79,7 @@ export async function capacityLedger(input: CapacityLedgerInput): Promise<never>
   const notify = (runId: string, send: () => Promise<void>) => {
     const sending = send().catch((error: unknown) => {
       log.warn('A run could not be told; its lease goes back', { runId, error: String(error) });
-      account.release(runId);
+      book.release(runId);
       dirty = true;
     });
     inFlight.add(sending);
@@ -75,6 +89,7 @@ export async function capacityLedger(input: CapacityLedgerInput): Promise<never>
     notify(lease.runId, () =>
       getExternalWorkflowHandle(lease.runId).signal(leaseGrantedSignal, {
         pool: lease.pool,
+        spot: lease.spot,
         grantedAt: lease.grantedAt,
         waitedMs: lease.waitedMs,
       }),
@@ -82,94 +97,129 @@ export async function capacityLedger(input: CapacityLedgerInput): Promise<never>
 
   setHandler(leaseRequestSignal, (request) => {
     // a run asking again (it continued as new, or retried) while it holds a lease gets the same grant
-    if (account.request(request) === 'leased') grant(account.leaseOf(request.runId)!);
+    if (book.request(request) === 'leased') grant(book.leaseOf(request.runId)!);
     dirty = true;
   });
   setHandler(leaseWithdrawSignal, ({ runId }) => {
-    account.withdraw(runId);
+    book.withdraw(runId);
     dirty = true;
   });
   setHandler(leaseRefusedSignal, ({ runId, refusal }) => {
-    const lease = account.leaseOf(runId);
-    account.refuse(runId, refusal, Date.now());
+    const lease = book.leaseOf(runId);
+    book.refuse(runId, refusal, Date.now());
     if (lease)
-      aciBatchMetrics.capacityRefused({ pool: poolOf(lease), tenant: lease.tenant, kind: refusal.kind });
+      aciBatchMetrics.capacityRefused({ pool: lease.pool, tenant: lease.tenant, kind: refusal.kind });
     dirty = true;
   });
   setHandler(deleteRequestSignal, ({ runId }) => {
-    account.requestDelete(runId);
+    book.requestDelete(runId);
     dirty = true;
   });
   setHandler(leaseReleasedSignal, ({ runId }) => {
-    account.release(runId);
+    book.release(runId);
     dirty = true;
   });
   setHandler(ledgerViewQuery, (filter = {}): LedgerView => {
     const now = Date.now();
-    const queued = account
+    const queued = book
       .queueView(now)
       .filter((run) => !filter.runIdPrefix || run.runId.startsWith(filter.runIdPrefix));
-    const paused = account.snapshot(now).pausedUntil;
     return {
-      accountKey,
-      ...(paused > now && { pausedUntil: paused }),
-      freeCores: account.freeCores(),
-      freeGroups: account.freeGroups(),
-      standings: account.standings(),
+      accounts: book.accountKeys().map((accountKey) => {
+        const free = book.free(accountKey);
+        const pausedUntil = book.pausedUntil(accountKey);
+        return {
+          accountKey,
+          ...(pausedUntil > now && { pausedUntil }),
+          freeCores: free.cores,
+          freeSpotCores: free.spotCores,
+          freeGroups: free.groups,
+        };
+      }),
+      degraded: book.degradedPools(now),
+      standings: book.standings(),
       queued: queued.slice(0, filter.limit ?? queued.length),
     };
   });
 
-  const refreshMs = described.refreshMs;
-  let refreshAt = Date.now() + refreshMs;
-  for (;;) {
-    const now = Date.now();
-    if (now >= refreshAt) {
-      await refresh(account, accountKey, refreshMs * QUIET_LEASE_REFRESHES);
-      refreshAt = Date.now() + refreshMs;
+  /** Learns (or re-reads) the pools runs name, with ACI's usage of their accounts. */
+  const describe = async (pools: string[]) => {
+    const description: CapacityDescription = await describeCapacity({ pools });
+    settings = {
+      tenants: description.tenants,
+      defaultTenant: description.defaultTenant,
+      refreshMs: description.refreshMs,
+      cooldownMs: description.cooldownMs,
+    };
+    book.describe(description.pools, description.accounts);
+    for (const [accountKey, readings] of Object.entries(description.usages)) {
+      for (const reading of readings) book.recordQuota(accountKey, reading);
     }
-    const allocation = account.allocate(Date.now());
+  };
+
+  let refreshAt = Date.now() + settings.refreshMs;
+  for (;;) {
+    const unknown = book.unknownPools();
+    if (unknown.length > 0) {
+      await describe(unknown);
+      // the first description may shorten the refresh interval
+      refreshAt = Math.min(refreshAt, Date.now() + settings.refreshMs);
+    }
+    // grants first: a refresh (ARM reads) must not hold up runs waiting for what is free already
+    const allocation = book.allocate(Date.now());
     for (const lease of allocation.grants) {
       grant(lease);
-      aciBatchMetrics.capacityGranted({
-        pool: poolOf(lease),
-        tenant: lease.tenant,
-        waitedMs: lease.waitedMs,
-      });
+      aciBatchMetrics.capacityGranted({ pool: lease.pool, tenant: lease.tenant, waitedMs: lease.waitedMs });
     }
     for (const runId of allocation.deletes) {
       notify(runId, () => getExternalWorkflowHandle(runId).signal(deleteGrantedSignal));
     }
-    report(account, accountKey);
+    report(book);
+    const refreshing = Date.now() >= refreshAt;
+    if (refreshing) {
+      await refresh(book, describe, settings.refreshMs);
+      refreshAt = Date.now() + settings.refreshMs;
+    }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await Promise.all(inFlight);
-      return continueAsNew<typeof capacityLedger>({ accountKey, carried: account.snapshot(Date.now()) });
+      return continueAsNew<typeof capacityLedger>({ carried: { book: book.snapshot(Date.now()), settings } });
     }
+    // what the reading, and the signals that came meanwhile, changed is allocated at once
+    if (refreshing) continue;
     dirty = false;
     const wakeAt = Math.min(allocation.wakeAt ?? Infinity, refreshAt);
     await condition(() => dirty || workflowInfo().continueAsNewSuggested, Math.max(1, wakeAt - Date.now()));
   }
 }
 
-/** The real quotas and usage, and the leases whose run is gone with its group. */
-async function refresh(account: CapacityAccount, accountKey: string, quietMs: number): Promise<void> {
+/** ACI's usage of every known pool again, and the leases whose run is gone with its group. */
+async function refresh(
+  book: CapacityBook,
+  describe: (pools: string[]) => Promise<void>,
+  quietMs: number,
+): Promise<void> {
+  const pools = [...new Set(book.snapshot(Date.now()).pools.map((pool) => pool.name))];
   try {
-    const { usages } = await loadCapacityAccount({ accountKey });
-    for (const reading of usages) account.recordQuota(reading);
+    if (pools.length) await describe(pools);
   } catch (error) {
-    log.warn('Could not read the account usage; the ledger goes on with what it knows', {
+    log.warn('Could not read the pools again; the ledger goes on with what it knows', {
       error: String(error),
     });
   }
-  const quiet = account.leasesHeld().filter((lease) => lease.grantedAt < Date.now() - quietMs);
+  const quiet = book.leasesHeld().filter((lease) => lease.grantedAt < Date.now() - quietMs);
   if (quiet.length === 0) return;
   try {
     const abandoned = await findAbandonedLeases({
-      leases: quiet.map(({ runId, groupName, resourceGroup }) => ({ runId, groupName, resourceGroup })),
+      leases: quiet.map(({ runId, pool, groupName, resourceGroup }) => ({
+        runId,
+        pool,
+        groupName,
+        ...(resourceGroup && { resourceGroup }),
+      })),
     });
-    for (const runId of abandoned) account.release(runId);
+    for (const runId of abandoned) book.release(runId);
     if (abandoned.length)
       log.info('Took back leases of runs that ended without returning them', { abandoned });
   } catch (error) {
@@ -178,11 +228,11 @@ async function refresh(account: CapacityAccount, accountKey: string, quietMs: nu
 }
 
 /** What the Web UI shows for the ledger, and the queue gauges. */
-function report(account: CapacityAccount, accountKey: string): void {
-  const standings = account.standings();
+function report(book: CapacityBook): void {
+  const standings = book.standings();
   for (const standing of standings) {
     aciBatchMetrics.capacityStanding({
-      account: accountKey,
+      account: 'all',
       tenant: standing.tenant,
       queued: standing.queued,
       heldCores: standing.heldCores,
@@ -191,8 +241,15 @@ function report(account: CapacityAccount, accountKey: string): void {
   const tenants = standings
     .map((s) => `| ${s.tenant} | ${s.queued} | ${s.heldGroups} | ${s.heldCores} |`)
     .join('\n');
+  const accounts = book
+    .accountKeys()
+    .map((key) => {
+      const free = book.free(key);
+      return `| ${key} | ${free.groups} | ${free.cores} | ${free.spotCores} |`;
+    })
+    .join('\n');
   setCurrentDetails(
-    `**${account.queued} runs queued**, ${account.freeGroups()} group slots and ${account.freeCores()} cores free\n\n` +
-      `| tenant | queued | groups | cores |\n|---|---|---|---|\n${tenants}`,
+    `**${book.queued} runs queued**\n\n| tenant | queued | groups | cores |\n|---|---|---|---|\n${tenants}\n\n` +
+      `| account | free groups | free cores | free Spot cores |\n|---|---|---|---|\n${accounts}`,
   );
 }

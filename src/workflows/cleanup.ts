@@ -1,6 +1,6 @@
 /**
- * The end of a container group: read its log tail, then delete it, or stop it when the policy keeps it for
- * inspection. Callers run this in a non-cancellable scope, so a cancellation never leaves a group behind.
+ * The end of a container group: archive the rest of its log (or read its log tail), then delete it, or stop it
+ * when the policy keeps it for inspection. Callers run this in a non-cancellable scope, so a cancellation never leaves a group behind.
  */
 import { isCancellation, log } from '@temporalio/workflow';
 import type { ContainerGroupRef } from '../shared/container-groups';
@@ -14,11 +14,21 @@ export interface Removal {
   kept: boolean;
 }
 
-export async function removeGroup(
-  group: ContainerGroupRef,
-  options: { keep: boolean; logTailLines: number; admission?: Admission },
-): Promise<Removal> {
-  const logTail = await readLogTail(group, options.logTailLines);
+export interface RemoveOptions {
+  keep: boolean;
+  logTailLines: number;
+  admission?: Admission;
+  /**
+   * The log archive's last read and seal (bounded); it returns the log tail, or undefined when there is no
+   * archive and the tail is read here as before
+   */
+  closeLog?: (tailLines: number) => Promise<string | undefined>;
+}
+
+export async function removeGroup(group: ContainerGroupRef, options: RemoveOptions): Promise<Removal> {
+  const archivedTail = await options.closeLog?.(options.logTailLines);
+  const logTail =
+    archivedTail === undefined ? await readLogTail(group, options.logTailLines) : capLogTail(archivedTail);
   // a kept group keeps its lease until it is deleted (by the janitor; the ledger then takes the lease back)
   if (options.keep && (await stopGroup(group))) return { logTail, kept: true };
   await options.admission?.beforeDelete();

@@ -4,8 +4,10 @@
 import type { InstanceSpec, JobSpec, SubmittedJobSpec } from '../shared/job-spec';
 import type { JobSettings } from '../shared/job-settings';
 import type { RunSummary } from '../shared/messages';
-import type { CapacityPlacement } from '../shared/capacity';
+import type { CapacityPlacement, PoolPlacement } from '../shared/capacity';
+import type { ContainerGroupRef } from '../shared/container-groups';
 import type { AdmissionSnapshot } from './admission';
+import type { ArchiveSnapshot } from './log-archive';
 import type { RunSnapshot } from './run-state';
 
 export type { JobSettings };
@@ -55,6 +57,19 @@ export interface ResumedRun extends RunSnapshot {
   deadlineMs: number;
   /** the resolved resource group (the worker may have filled in its default) */
   resourceGroup: string;
+  /** the group (with its subscription, under admission); absent in runs continued before placement existed */
+  group?: ContainerGroupRef;
   /** the run's lease, under admission */
   admission?: AdmissionSnapshot;
+  /** seconds billed for groups before the current one (a Spot group the run left), and of those on Spot */
+  billedSecondsBefore?: number;
+  spotSecondsBefore?: number;
+  evictions?: number;
+  warm?: boolean;
+  /** under admission: the pool of the current group, and whether it is a Spot one */
+  ranIn?: { pool: PoolPlacement; spot: boolean };
+  /** where the log archive stands */
+  logArchive?: ArchiveSnapshot;
+  /** the archive's number for the current group's log, when it is not the attempt's (after a Spot move) */
+  groupLog?: number;
 }

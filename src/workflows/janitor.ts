@@ -3,12 +3,14 @@
  * src/janitor-schedule.ts). Page by page: list the managed groups, ask Temporal which owning runs still run,
  * read the state of the other groups, and delete what janitor-policy.ts says to (orphans, and groups kept for
  * inspection past their retention). A group without the project's tag is never listed, so never touched.
- * A long sweep continues as new between pages; a failed delete is counted and left to the next sweep.
+ * A long sweep continues as new between pages; a failed delete is counted and left to the next sweep. Last, the
+ * runs' logs and outputs past their retention (ACI_BATCH_STORAGE_RETENTION) are deleted, where the worker has a
+ * storage account (in Azure a lifecycle management rule does it too; see the README).
  */
 import type { Duration } from '@temporalio/common';
 import { durationMs } from '../shared/duration';
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { JanitorActivities, ManagedGroup, OwnerStatus } from '../activities/types';
+import { continueAsNew, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { JanitorActivities, ManagedGroup, OwnerStatus, StorageActivities } from '../activities/types';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 import { runWindow } from './fan-out';
 import { DEFAULT_STOPPED_RETENTION, judgeGroup, type DeleteReason } from './janitor-policy';
@@ -31,6 +33,8 @@ export interface JanitorSummary {
   failed: number;
   /** the deleted groups (the first MAX_LISTED_DELETIONS), with why */
   deletions: Array<{ resourceGroup: string; name: string; reason: DeleteReason }>;
+  /** logs and outputs deleted past their retention (absent: no storage account, or the sweep failed) */
+  expiredBlobs?: number;
 }
 
 const MAX_LISTED_DELETIONS = 100;
@@ -66,6 +70,16 @@ const { deleteManagedContainerGroup } = proxyActivities<JanitorActivities>({
   },
 });
 
+/** Blob retention: listing and deleting, heartbeated page by page. */
+const { deleteExpiredBlobs } = proxyActivities<StorageActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3 },
+});
+
+/** Sweeps that also delete expired logs and outputs (issue 15): a new activity, which sweeps started before would not replay. */
+export const STORAGE_RETENTION_PATCH = 'storage-retention';
+
 export async function janitor(input: JanitorInput = {}): Promise<JanitorSummary> {
   const retentionMs = durationMs(input.stoppedRetention ?? DEFAULT_STOPPED_RETENTION);
   const summary = input.resume?.summary ?? { examined: 0, deleted: 0, kept: 0, failed: 0, deletions: [] };
@@ -78,6 +92,16 @@ export async function janitor(input: JanitorInput = {}): Promise<JanitorSummary>
       return await continueAsNew<typeof janitor>({ ...input, resume: { pageToken, summary } });
     }
   } while (pageToken);
+  if (patched(STORAGE_RETENTION_PATCH)) {
+    try {
+      const swept = await deleteExpiredBlobs();
+      if (swept.configured) summary.expiredBlobs = swept.deleted;
+    } catch (error) {
+      log.warn('Could not delete the expired logs and outputs; the next sweep tries again', {
+        error: String(error),
+      });
+    }
+  }
   const { examined, deleted, kept, failed } = summary;
   log.info('Janitor sweep done', { examined, deleted, kept, failed });
   return summary;

@@ -7,7 +7,13 @@
 import { isCancellation } from '@temporalio/workflow';
 import type { JobStatus, JobSummary, RunResult, RunStatus, RunSummary } from '../shared/messages';
 import { containerGroupName } from '../shared/names';
-import { containerCostUsd, DEFAULT_ACI_PRICES, roundUsd, type AciPrices } from '../shared/pricing';
+import {
+  containerCostUsd,
+  DEFAULT_ACI_PRICES,
+  roundUsd,
+  runCostUsd,
+  type AciPrices,
+} from '../shared/pricing';
 import { jobOutcomeOf } from '../shared/statuses';
 import { describeFailure } from './failures';
 import type { CapacityPlacement } from '../shared/capacity';
@@ -37,7 +43,13 @@ export class JobTracker {
 
   /** The log tail and the container's result stay in the child's history: the parent keeps the summary. */
   recordResult(result: RunResult): void {
-    const { logTail: _logTail, result: _result, ...summary } = result;
+    const {
+      logTail: _logTail,
+      result: _result,
+      logArchive: _logArchive,
+      outputs: _outputs,
+      ...summary
+    } = result;
     this.running.delete(result.instanceIndex);
     this.finished.set(result.instanceIndex, summary);
   }
@@ -121,7 +133,9 @@ export class JobTracker {
       counts,
       percent,
       instances,
-      ...(this.capacity && { capacity: { ledgerId: this.capacity.ledgerId, pool: this.capacity.pool } }),
+      ...(this.capacity && {
+        capacity: { ledgerId: this.capacity.ledgerId, pools: this.capacity.pools.map((pool) => pool.name) },
+      }),
     };
   }
 
@@ -149,6 +163,7 @@ export class JobTracker {
       finishedAt: new Date(Date.now()).toISOString(),
       billedSeconds: runs.reduce((sum, run) => sum + run.billedSeconds, 0),
       costUsd: roundUsd(runs.reduce((sum, run) => sum + run.costUsd, 0)),
+      ...spotShare(runs, this.spec, this.prices),
       runs,
     };
   }
@@ -170,4 +185,22 @@ export class JobTracker {
       costUsd: 0,
     };
   }
+}
+
+/** The Spot share of a job's billing, when any run used Spot. */
+function spotShare(
+  runs: readonly RunSummary[],
+  resources: SubmittedJobSpec,
+  prices: AciPrices,
+): Pick<JobSummary, 'spot'> {
+  const spotRuns = runs.filter((run) => run.spotSeconds || run.evictions);
+  if (spotRuns.length === 0) return {};
+  const billedSeconds = spotRuns.reduce((sum, run) => sum + (run.spotSeconds ?? 0), 0);
+  return {
+    spot: {
+      billedSeconds,
+      costUsd: runCostUsd({ billedSeconds, spotSeconds: billedSeconds }, resources, prices),
+      evictions: spotRuns.reduce((sum, run) => sum + (run.evictions ?? 0), 0),
+    },
+  };
 }

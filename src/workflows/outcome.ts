@@ -25,7 +25,8 @@ export interface Verdict {
   reason?: FailureReason;
 }
 
-export type SettledOutcome = Exclude<AttemptOutcome, { kind: 'historyFull' }>;
+/** An outcome that settles the attempt (history to continue in, and Spot evictions, are handled first). */
+export type SettledOutcome = Exclude<AttemptOutcome, { kind: 'historyFull' } | { kind: 'evicted' }>;
 
 export function verdictOf(outcome: SettledOutcome, timeLimit: JobSpec['timeLimit']): Verdict {
   switch (outcome.kind) {

@@ -477,11 +477,11 @@ describe('faults reach the right outcome', () => {
     );
   });
 
-  it('operation Failed with ServiceUnavailable: retryable, and the retry provisions the group', async () => {
+  it('operation Failed with ServiceUnavailable: no capacity, retryable, and the retry provisions the group', async () => {
     const input = createInput(KEEP_RUNNING);
     emulator.faults.add({ kind: 'operationFailed', code: 'ServiceUnavailable', group: input.name });
     const failure = await failureOf(run(activities.createContainerGroup, [input]).result);
-    expect(failure.type).toBe(AciFailureType.transient);
+    expect(failure.type).toBe(AciFailureType.noCapacity);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('ServiceUnavailable');
 

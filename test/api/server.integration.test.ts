@@ -62,6 +62,7 @@ interface Answer {
   jobs?: Array<{ jobId: string }>;
   phase?: string;
   paths?: Record<string, unknown>;
+  outputs?: unknown[];
 }
 
 async function api(
@@ -184,6 +185,17 @@ describe('job submission', () => {
     expect(listed.body.jobs?.map((job: { jobId: string }) => job.jobId)).toContain(jobId);
     const theirs = await api('GET', '/v1/jobs', { key: keys.globex });
     expect(theirs.body.jobs?.map((job: { jobId: string }) => job.jobId)).not.toContain(jobId);
+    // ... nor its instance's archived log or outputs: 404, as if the job did not exist
+    const instance = `/v1/jobs/${jobId}/instances/0`;
+    for (const path of ['/logs', '/logs?attempt=1', '/outputs', '/outputs/result.json', '/outputs/a/b.csv']) {
+      const foreign = await api('GET', `${instance}${path}`, { key: keys.globex });
+      expect([path, foreign.status, foreign.body.error?.code]).toEqual([path, 404, 'NotFound']);
+    }
+    const own = await api('GET', `${instance}/outputs`, { key: keys.acme });
+    expect(own).toMatchObject({ status: 200, body: { outputs: [] } });
+    expect((await api('GET', `${instance}/outputs/none.txt`, { key: keys.acme })).body.error?.code).toBe(
+      'OutputNotFound',
+    );
 
     for (const id of [jobId, keyed.body.jobId!]) {
       expect((await api('POST', `/v1/jobs/${id}/cancel`, { key: keys.acme })).status).toBe(202);
@@ -202,7 +214,10 @@ describe('job submission', () => {
         '/v1/jobs',
         '/v1/jobs/{jobId}',
         '/v1/jobs/{jobId}/cancel',
+        '/v1/jobs/{jobId}/instances/{index}/logs',
+        '/v1/jobs/{jobId}/instances/{index}/outputs',
         '/v1/runs/{runId}/complete',
+        '/v1/runs/{runId}/outputs',
       ]),
     );
   });

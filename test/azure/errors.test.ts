@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/azure/client';
 import {
   DEFAULT_THROTTLE_DELAY_MS,
+  NO_CAPACITY_RETRY_DELAY_MS,
   QUOTA_RETRY_DELAY_MS,
   describeArmError,
   redact,
@@ -175,7 +176,6 @@ describe('toAciFailure with RestErrors', () => {
 
   it.each([
     [409, 'RegistryErrorResponse'],
-    [409, 'ServiceUnavailable'],
     [409, 'Conflict'],
     [409, 'ContainerGroupTransitioning'],
     [500, 'InternalServerError'],
@@ -184,6 +184,12 @@ describe('toAciFailure with RestErrors', () => {
   ])('%i %s: transient, retryable', async (status, code) => {
     const failure = classify(await getError({ status, body: armError(code) }));
     expect(failure.type).toBe(AciFailureType.transient);
+    expect(failure.nonRetryable).toBe(false);
+  });
+
+  it('409 ServiceUnavailable (ACI: not available in the location now): no capacity, retryable', async () => {
+    const failure = classify(await getError({ status: 409, body: armError('ServiceUnavailable') }));
+    expect(failure.type).toBe(AciFailureType.noCapacity);
     expect(failure.nonRetryable).toBe(false);
   });
 
@@ -225,15 +231,22 @@ describe('toAciFailure with failed long-running operations', () => {
     );
   });
 
-  it.each(['ServiceUnavailable', 'InsufficientCapacity', 'RegistryErrorResponse', 'SomethingNew'])(
-    '%s: transient, retryable',
+  it.each(['ServiceUnavailable', 'InsufficientCapacity'])(
+    '%s: no capacity in the region, retryable after a minute (or elsewhere)',
     async (code) => {
       const failure = classify(await lroError({ code, message: 'The requested resource is not available.' }));
-      expect(failure.type).toBe(AciFailureType.transient);
+      expect(failure.type).toBe(AciFailureType.noCapacity);
       expect(failure.nonRetryable).toBe(false);
-      expect(describeArmError(await lroError({ code, message: 'x.' })).code).toBe(code);
+      expect(failure.nextRetryDelay).toBe(NO_CAPACITY_RETRY_DELAY_MS);
     },
   );
+
+  it.each(['RegistryErrorResponse', 'SomethingNew'])('%s: transient, retryable', async (code) => {
+    const failure = classify(await lroError({ code, message: 'The requested resource is not available.' }));
+    expect(failure.type).toBe(AciFailureType.transient);
+    expect(failure.nonRetryable).toBe(false);
+    expect(describeArmError(await lroError({ code, message: 'x.' })).code).toBe(code);
+  });
 
   it('ContainerGroupQuotaReached: quota', async () => {
     const failure = classify(

@@ -25,6 +25,7 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
         timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
         const code = error ? error.code : 0;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTPUT_GRANT_LIFETIME_MS } from '../../src/api/runs-routes';
 import { buildApiServer } from '../../src/api/server';
 import { JobClient } from '../../src/client';
 import { ApiKeys } from '../../src/security/api-keys';
@@ -24,6 +25,8 @@ import {
   type RunProgress,
 } from '../../src/shared/messages';
 import { CONTAINER_ENV } from '../../src/shared/names';
+import { MAX_OUTPUT_NAME } from '../../src/shared/storage';
+import { RunStorage, type UploadGrant } from '../../src/storage/run-storage';
 import { EXIT_REPORT_GRACE_MS } from '../../src/workflows/attempt-wait';
 import { MESSAGE_MAX_CHARS, RESULT_MAX_CHARS } from '../../src/workflows/history-limits';
 import { verdictOf } from '../../src/workflows/outcome';
@@ -204,13 +207,24 @@ interface Scenario {
   request: Omit<InjectOptions, 'method' | 'url'>;
   /** the run id in the URL (default RUN_ID, the token's) */
   runId?: string;
+  /** the deployment has no storage account */
+  noStorage?: boolean;
 }
+
+/** Storage mocked at the edge: a grant signed for the name asked. */
+const storageStub = {
+  grantUpload: async (run: unknown, name: string, expiresAt: Date): Promise<UploadGrant> => ({
+    name,
+    uploadUrl: `https://account.blob.core.windows.net/aci-batch-outputs/acme/nightly/3/x/${name}?sp=cw&sr=b&sig=s`,
+    expiresAt: expiresAt.toISOString(),
+  }),
+} as unknown as RunStorage;
 
 const json = { 'content-type': 'application/json' };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Every situation the page documents a status for; each route's statuses are the union of what they answer. */
-function scenarios(body: Record<string, unknown> | undefined): Scenario[] {
+function scenarios(route: string, body: Record<string, unknown> | undefined): Scenario[] {
   const post = body !== undefined;
   const request = (extra: Scenario['request'] = {}): Scenario['request'] => ({
     headers: { ...bearer(validToken), ...(post && json) },
@@ -218,7 +232,7 @@ function scenarios(body: Record<string, unknown> | undefined): Scenario[] {
     ...extra,
   });
   const delivered: Temporal = post
-    ? { signal: () => Promise.resolve() }
+    ? { signal: () => Promise.resolve(), describe: open() }
     : {
         describe: open(),
         query: () => Promise.resolve({ phase: 'Running', attempt: 2, groupName: 'acme-nightly-x-3' }),
@@ -247,8 +261,19 @@ function scenarios(body: Record<string, unknown> | undefined): Scenario[] {
     { name: 'a malformed run id', temporal: delivered, request: request(), runId: 'x'.repeat(201) },
   ];
   if (!post) return list;
+  const outputs = route.endsWith('/outputs')
+    ? [
+        {
+          name: "a name that leaves the run's place",
+          temporal: delivered,
+          request: request({ payload: { name: '../1/x.csv' } }),
+        },
+        { name: 'no storage account', temporal: delivered, request: request(), noStorage: true },
+      ]
+    : [];
   return [
     ...list,
+    ...outputs,
     { name: 'an unknown field', temporal: delivered, request: request({ payload: { ...body, bogus: 1 } }) },
     { name: 'not JSON', temporal: delivered, request: request({ payload: '{"status":' }) },
     {
@@ -271,6 +296,7 @@ const BODIES: Record<string, Record<string, unknown> | undefined> = {
   'GET /v1/runs/{runId}': undefined,
   'POST /v1/runs/{runId}/progress': { percent: 40, message: 'step 2/5', reportId: 'r1', attempt: 1 },
   'POST /v1/runs/{runId}/complete': { status: 'Completed', exitCode: 0, result: { rows: 3 }, reportId: 'r2' },
+  'POST /v1/runs/{runId}/outputs': { name: 'results/summary.csv' },
 };
 
 interface Operation {
@@ -291,6 +317,7 @@ interface JsonSchema {
 
 describe('the callback routes of the contract page', () => {
   let app: FastifyInstance;
+  let bareApp: FastifyInstance;
   let operations: Map<string, Operation>;
   const routeSections = new Map<string, string>(
     sectionsOf(DOC, 3).flatMap(({ heading, body }) => {
@@ -304,8 +331,14 @@ describe('the callback routes of the contract page', () => {
       jobs: new JobClient(stubClient, { taskQueue: 'unused' }),
       apiKeys: new ApiKeys({}),
       callbackSecret: secret,
+      storage: storageStub,
     });
-    await app.ready();
+    bareApp = await buildApiServer({
+      jobs: new JobClient(stubClient, { taskQueue: 'unused' }),
+      apiKeys: new ApiKeys({}),
+      callbackSecret: secret,
+    });
+    await Promise.all([app.ready(), bareApp.ready()]);
     const document = app.swagger() as { paths: Record<string, Record<string, Operation>> };
     operations = new Map<string, Operation>(
       Object.entries(document.paths).flatMap(([path, methods]) =>
@@ -315,7 +348,7 @@ describe('the callback routes of the contract page', () => {
       ),
     );
   });
-  afterAll(() => app?.close());
+  afterAll(() => Promise.all([app?.close(), bareApp?.close()]));
 
   it("are exactly the OpenAPI document's container callback operations", () => {
     expect(operations.size).toBeGreaterThan(0);
@@ -355,9 +388,9 @@ describe('the callback routes of the contract page', () => {
         table(routeSections.get(route)!, 'status').rows.map((row) => [Number(row[0]), row] as const),
       );
       const answered = new Set<number>();
-      for (const scenario of scenarios(BODIES[route])) {
+      for (const scenario of scenarios(route, BODIES[route])) {
         temporal = scenario.temporal;
-        const response = await app.inject({
+        const response = await (scenario.noStorage ? bareApp : app).inject({
           method,
           url: path.replace('{runId}', scenario.runId ?? RUN_ID),
           ...scenario.request,
@@ -470,7 +503,30 @@ describe('the rest of the contract page', () => {
     expect(limit('start call')).toBe(`${MAX_START_CALL_MS / 60_000} minutes`);
   });
 
-  it('says outputs are not part of the contract yet', () => {
-    expect(section('Outputs')).toContain('coming; not part of the contract yet');
+  it("gives the outputs' limits as the API applies them, and the grant's permissions", async () => {
+    const rows = table(section('Limits'), 'what').rows;
+    const limit = (what: string) => rows.find(([name]) => name!.includes(what))?.[1] ?? '';
+    expect(limit('output')).toBe(`${MAX_OUTPUT_NAME} characters`);
+    expect(limit('grant')).toContain(`${OUTPUT_GRANT_LIFETIME_MS / 60_000} minutes`);
+    expect(section('Outputs')).toContain(`valid for ${OUTPUT_GRANT_LIFETIME_MS / 60_000} minutes`);
+    // what a real grant allows: create and write, one blob (the SAS's sp and sr), as the page says
+    const storage = new RunStorage({
+      target: {
+        kind: 'connectionString',
+        connectionString:
+          'DefaultEndpointsProtocol=https;AccountName=account;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+      },
+      containerPrefix: 'aci-batch',
+      retention: '30 days',
+    });
+    storage.ensureContainers = () => Promise.resolve();
+    const grant = await storage.grantUpload(
+      { tenant: 'acme', jobId: 'nightly', instanceIndex: 3, runKey: 'x' },
+      'results/a.csv',
+      new Date(Date.now() + 60_000),
+    );
+    const sas = new URL(grant.uploadUrl).searchParams;
+    expect([sas.get('sp'), sas.get('sr')]).toEqual(['cw', 'b']);
+    expect(section('Outputs')).toContain('create and write only (no read, no list, no delete)');
   });
 });

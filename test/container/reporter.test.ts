@@ -1,12 +1,16 @@
 /**
  * The container helper's HTTP callback transport against a local stand-in for the API (mocked at the edge: a
  * plain HTTP server): an API that answers 503 with Retry-After while Temporal is away is retried, as long as it
- * asks, until the report is accepted; 401/404/410 are not retried.
+ * asks, until the report is accepted; 401/404/410 are not retried. And a warm container's wait for its run's
+ * settings in config map files.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectReporter } from '../../src/container/reporter';
+import { configMapDir, connectReporter, runEnvironment } from '../../src/container/reporter';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -59,5 +63,33 @@ describe('the callback reporter', () => {
     const reporter = await connectReporter(api.env);
     await expect(reporter.progress(50)).rejects.toThrow(/answered 410/);
     expect(api.requests).toHaveLength(1);
+  });
+});
+
+describe("a warm container's run environment", () => {
+  it('is the process environment when the run is in it', async () => {
+    const env = { ACI_BATCH_RUN_ID: 'acme.job.0', OTHER: 'x' };
+    expect(await runEnvironment(env)).toBe(env);
+  });
+
+  it('waits for the config map files, then reads them as variables once they stop changing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'configmap-'));
+    const env = { ACI_EMULATOR_CONFIGMAP_DIR: root, PROFILE_ENV: 'kept' };
+    const dir = configMapDir(env);
+    expect(dir).toBe(join(root, 'job'));
+    let resolved: NodeJS.ProcessEnv | undefined;
+    const waiting = runEnvironment(env, 20).then((value) => (resolved = value));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(resolved).toBeUndefined(); // no run yet: it waits
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.ACI_BATCH_RUN_ID.tmp'), 'half-written'); // temp files are not settings
+    writeFileSync(join(dir, 'ACI_BATCH_RUN_ID'), 'acme.job.3');
+    writeFileSync(join(dir, 'WORK_STEPS'), '4');
+    expect(await waiting).toEqual({
+      ACI_EMULATOR_CONFIGMAP_DIR: root,
+      PROFILE_ENV: 'kept',
+      ACI_BATCH_RUN_ID: 'acme.job.3',
+      WORK_STEPS: '4',
+    });
   });
 });

@@ -177,8 +177,9 @@ describe('npm start', { timeout: 240_000 }, () => {
     process.kill(-run.child.pid!, 'SIGINT');
     expect(await exitCode(run, 15_000)).not.toBe(0);
     expect(run.output()).toMatch(new RegExp(`Exiting at once\\.[\\s\\S]*Job ${jobId} may still be running`));
+    // the processes it killed may take a few seconds to go on a busy machine
     await waitFor('no process of the demo to be left', () => leftOverProcesses(jobId).length === 0, {
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
     });
   });
 
@@ -195,6 +196,17 @@ describe('npm start', { timeout: 240_000 }, () => {
     const output = second.output();
     expect(code, output).toBe(0);
     expect(output).toMatch(/Completed \(4\/4 succeeded\)/);
+    // where the logs and outputs went: every attempt's whole log (2,000 lines and more), and the file
+    expect(output).toMatch(
+      /Logs and outputs are kept in the storage account http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1:/,
+    );
+    expect(output).toMatch(
+      /instance 2 attempt 1: aci-batch-logs\/demo\/demo-\d+\/2\/[0-9a-f-]{36}\/attempt-1\.log \(20\d\d lines\)/,
+    );
+    expect(output).toMatch(/instance 2 attempt 2: .*attempt-2\.log \(20\d\d lines\)/);
+    expect(output).toMatch(
+      /instance 3 output: results\/data\.bin \(4096 bytes, MD5 \S+\) in aci-batch-outputs/,
+    );
     expect(output).toContain(
       `Settled what an interrupted earlier \`npm start\` left running: demo.${staleJob}`,
     );

@@ -119,6 +119,24 @@ describe('ACI emulator: container lifecycle', () => {
     expect(none.content).toBe('');
   });
 
+  it('logs: 4 MB while the container runs, the last 1,000 lines once it has stopped', async () => {
+    const write = "for (let i = 1; i <= 3000; i++) console.log('line ' + i);";
+    await client.containerGroups.beginCreateOrUpdateAndWait(
+      RG,
+      'long-log',
+      nodeGroup(`${write} setTimeout(() => {}, 600000)`),
+      FAST,
+    );
+    const lines = async () =>
+      ((await client.containers.listLogs(RG, 'long-log', 'main')).content ?? '').split('\n').filter(Boolean);
+    await waitFor('all 3000 lines while it runs', async () => (await lines()).length === 3000);
+    await client.containerGroups.stop(RG, 'long-log');
+    const kept = await lines();
+    expect(kept).toHaveLength(1000);
+    expect(kept[0]).toBe('line 2001');
+    expect(kept.at(-1)).toBe('line 3000');
+  });
+
   it('a container listens on its declared port at the group address (127.0.0.x)', async () => {
     const server =
       "require('http').createServer((q, s) => s.end('hello from ' + process.env.ACI_EMULATOR_IP)).listen(8080, process.env.ACI_EMULATOR_IP)";

@@ -31,6 +31,43 @@ describe('ContainerLog', () => {
     for (let i = 0; i < 10; i++) log.write('stdout', `line-${i}\n`);
     expect(log.render()).toBe('line-7\nline-8\nline-9\n');
   });
+
+  it('keeps 4 MB while the container runs', () => {
+    const log = new ContainerLog();
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let i = 0; i < 5 * 1024; i++) log.write('stdout', line);
+    expect(log.lineCount).toBe(4 * 1024);
+  });
+
+  it('gives the lines of one write one timestamp, and never an earlier one than the line before', () => {
+    const log = new ContainerLog();
+    log.write('stdout', 'started ');
+    log.write('stderr', 'a\nb\nc\n');
+    log.write('stdout', 'later\n');
+    const stamps = log
+      .render({ timestamps: true })
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(0, line.indexOf(' ')));
+    expect(stamps).toHaveLength(4);
+    expect(new Set(stamps.slice(0, 3)).size).toBe(1);
+    expect([...stamps].sort()).toEqual(stamps);
+  });
+
+  it('keeps only the last 1,000 lines or 16 KB once the container has stopped, as ACI does', () => {
+    const short = new ContainerLog();
+    for (let i = 1; i <= 5000; i++) short.write('stdout', `${i}\n`);
+    short.cutDown();
+    expect(short.lineCount).toBe(1000);
+    expect(short.render().split('\n')[0]).toBe('4001');
+
+    const long = new ContainerLog();
+    for (let i = 1; i <= 5000; i++) long.write('stdout', `line ${String(i).padStart(26, '0')}\n`);
+    long.cutDown();
+    // 32 bytes a line: 512 lines make 16 KB
+    expect(long.lineCount).toBe(512);
+    expect(Buffer.byteLength(long.render())).toBe(16 * 1024);
+  });
 });
 
 describe('RateLimiter', () => {

@@ -4,6 +4,7 @@ import {
   instanceCount,
   JobSpecError,
   parseJobSpec,
+  regionOf,
   specForInstance,
   type SubmittedJobSpec,
 } from '../../src/shared/job-spec';
@@ -32,11 +33,11 @@ describe('job spec', () => {
       monitorInterval: '30s',
       onFailure: { action: 'restart', maxRestarts: 2, backoff: '10s', exhausted: 'delete' },
       onSuccess: 'delete',
-      region: 'eastus',
       env: {},
       secretEnv: {},
       ports: [],
     });
+    expect(regionOf(spec)).toBe('eastus');
   });
 
   it('is idempotent: a parsed spec parses to itself (the workflow re-validates what the client sent)', () => {
@@ -100,6 +101,58 @@ describe('job spec', () => {
 
   it('refuses a GPU, saying why and what to use instead (ACI retired its GPU SKUs)', () => {
     expect(problemsOf({ ...minimal, gpu: { count: 1, sku: 'V100' } })).toEqual({ gpu: GPU_RETIRED });
+  });
+
+  it('placement: pools in order, Spot never by default, an evicted run moves to Regular unless told to wait', () => {
+    const spec = parseJobSpec({ ...minimal, placement: { pools: ['eastus', 'batch-west'] } });
+    expect(spec.placement).toEqual({
+      pools: ['eastus', 'batch-west'],
+      spot: 'never',
+      onEviction: { action: 'regular', maxWait: '10m' },
+    });
+    // a region the placement names too is consistent
+    expect(parseJobSpec({ ...minimal, region: 'eastus', placement: { pools: ['eastus'] } }).region).toBe(
+      'eastus',
+    );
+  });
+
+  it('placement supersedes region and resource group: a spec that contradicts it is refused', () => {
+    expect(
+      problemsOf({ ...minimal, region: 'westus', resourceGroup: 'rg', placement: { pools: ['eastus'] } }),
+    ).toEqual({
+      region:
+        'placement supersedes region: "westus" is not among placement.pools; list it there and leave region out',
+      resourceGroup:
+        'placement supersedes resourceGroup: each pool has its own resource group (the capacity file); leave resourceGroup out',
+    });
+    expect(problemsOf({ ...minimal, placement: { pools: [] } })).toEqual({
+      'placement.pools': 'placement.pools must name at least one pool or region',
+    });
+    expect(problemsOf({ ...minimal, placement: { pools: ['a', 'a'] } })).toEqual({
+      'placement.pools': 'placement.pools names a pool twice',
+    });
+  });
+
+  it('Spot: no public IP, no subnet, at most 4 vCPU and 16 GB, each refused with the fix', () => {
+    const problems = problemsOf({
+      ...minimal,
+      cpu: 8,
+      memoryGB: 32,
+      ports: [8080],
+      subnetId: '/subscriptions/0/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/s',
+      placement: { pools: ['westus'], spot: 'prefer' },
+    });
+    expect(problems).toEqual({
+      ports:
+        'Spot groups cannot have a public IP (so no ports, and no control endpoint): remove ports, or set placement.spot to never',
+      subnetId: 'Spot groups cannot join a virtual network: remove subnetId, or set placement.spot to never',
+      cpu: 'Spot groups have at most 4 vCPU: ask for less, or set placement.spot to never',
+      memoryGB: 'Spot groups have at most 16 GB: ask for less, or set placement.spot to never',
+    });
+    // the same spec without Spot is fine as far as placement goes
+    expect(() =>
+      parseJobSpec({ ...minimal, cpu: 4, ports: [8080], placement: { pools: ['westus'], spot: 'never' } }),
+    ).not.toThrow();
   });
 
   it('rejects a non-object with a clear message', () => {

@@ -3,15 +3,33 @@
  * here: the services, images, healthchecks, start order, volume and ports; the variables the worker and API
  * services set are ones the code reads (and their values pass its validation); the one-shot setup registers
  * exactly the project's search attributes, and its script really does so (run twice, against the dev server);
+ * the compose file follows the cluster scripts (`npm run cluster`, dev/cluster): server and PostgreSQL versions,
+ * schema steps, server environment, dynamic config, namespace and retention, the app's settings;
  * the image is multi-stage, installs production dependencies only, and runs as a non-root user.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { indexedValueType } from '../../dev/temporal-server';
+import { indexedValueType, NAMESPACE_RETENTION } from '../../dev/temporal-server';
+import { apiEnv, EMULATOR_ONLY_ENV, INHERITED_ENV, workerEnv } from '../../dev/cluster/cluster';
+import {
+  DB_USER,
+  DYNAMIC_CONFIG_FILE,
+  IMAGE_DYNAMIC_CONFIG_PATH,
+  IMAGE_SCHEMA_ROOT,
+  POSTGRES_MAJOR,
+  schemaSetupSteps,
+  SERVER_ENV,
+  serverEnv,
+  TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_VERSION,
+} from '../../dev/cluster/settings';
+import { DEFAULT_PORT_OFFSET, portsFor, type ClusterState } from '../../dev/cluster/state';
+import { findToolSet, SERVER_CONFIG_TEMPLATE, SERVER_TOOLS } from '../../dev/cluster/tools';
+import { durationMs } from '../../src/shared/duration';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { API_ENV_VARS, loadApiConfig } from '../../src/api/main';
@@ -28,6 +46,7 @@ import { loadJanitorScheduleConfig } from '../../src/janitor-schedule';
 import { OBSERVABILITY_ENV_VARS } from '../../src/observability/config';
 import { loadPayloadEncryption } from '../../src/security/data-converter';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { STORAGE_ENV_VARS } from '../../src/storage/config';
 import { loadWorkerConfig, WORKER_ENV_VARS } from '../../src/worker';
 
 interface Healthcheck {
@@ -134,13 +153,14 @@ const HOST_ENV: NodeJS.ProcessEnv = {
 };
 
 describe('docker-compose.temporal.yml: the Temporal cluster', () => {
-  it('has PostgreSQL, the server, the Web UI, admin tools, the one-shot setup, the worker and the API', () => {
+  it('has PostgreSQL, the schema setup, the server, the Web UI, admin tools, the namespace setup, the worker and the API', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'api',
         'postgresql',
         'temporal',
         'temporal-admin-tools',
+        'temporal-schema',
         'temporal-setup',
         'temporal-ui',
         'worker',
@@ -158,6 +178,7 @@ describe('docker-compose.temporal.yml: the Temporal cluster', () => {
     expect(images.temporal).toMatch(/^temporalio\/(auto-setup|server):\d+\.\d+\.\d+$/);
     expect(images['temporal-setup']).toMatch(/^temporalio\/admin-tools:\d+\.\d+\.\d+/);
     expect(images['temporal-admin-tools']).toBe(images['temporal-setup']);
+    expect(images['temporal-schema']).toBe(images['temporal-setup']);
     expect(images['temporal-ui']).toMatch(/^temporalio\/ui:\d+\.\d+\.\d+$/);
     // the admin tools' version follows the server's
     expect(images['temporal-setup']!.split(':')[1]!.split('-')[0]).toBe(images.temporal!.split(':')[1]);
@@ -165,22 +186,24 @@ describe('docker-compose.temporal.yml: the Temporal cluster', () => {
 
   it('checks the health of PostgreSQL and Temporal the way their tools do', () => {
     expect(healthcheckText(service('postgresql'))).toMatch(/pg_isready -U temporal/);
-    expect(healthcheckText(service('temporal'))).toMatch(
-      /temporal operator cluster health --address temporal:7233 \| grep -q SERVING/,
+    // the server image has no client tools: the setup waits with the CLI until the server is SERVING
+    expect(commandText(service('temporal-setup'))).toMatch(
+      /until temporal operator cluster health --address "\$\$TEMPORAL_ADDRESS" \| grep -q SERVING/,
     );
-    for (const name of ['postgresql', 'temporal', 'api']) {
+    for (const name of ['postgresql', 'api']) {
       expect(service(name).healthcheck, `${name} has a healthcheck`).toBeDefined();
     }
   });
 
   it('starts each service once what it needs is healthy (or, for the app, once the setup has finished)', () => {
     const condition = (name: string, on: string) => service(name).depends_on?.[on]?.condition;
-    expect(condition('temporal', 'postgresql')).toBe('service_healthy');
-    expect(condition('temporal-setup', 'temporal')).toBe('service_healthy');
-    expect(condition('temporal-ui', 'temporal')).toBe('service_healthy');
-    expect(condition('temporal-admin-tools', 'temporal')).toBe('service_healthy');
-    expect(condition('worker', 'temporal-setup')).toBe('service_completed_successfully');
-    expect(condition('api', 'temporal-setup')).toBe('service_completed_successfully');
+    expect(condition('temporal-schema', 'postgresql')).toBe('service_healthy');
+    expect(condition('temporal', 'temporal-schema')).toBe('service_completed_successfully');
+    expect(condition('temporal-setup', 'temporal')).toBe('service_started');
+    for (const name of ['temporal-ui', 'temporal-admin-tools', 'worker', 'api']) {
+      expect(condition(name, 'temporal-setup'), name).toBe('service_completed_successfully');
+    }
+    expect(service('temporal-schema').restart).toBe('no');
     expect(service('temporal-setup').restart).toBe('no');
   });
 
@@ -266,6 +289,120 @@ describe('docker-compose.temporal.yml: the one-shot setup', () => {
   });
 });
 
+describe('docker-compose.temporal.yml follows the cluster scripts (npm run cluster)', () => {
+  const temporalEnv = () => containerEnv(service('temporal'));
+  const postgresEnv = () => containerEnv(service('postgresql'));
+  const tag = (name: string) => (service(name).image ?? '').split(':')[1];
+  /** A cluster state as the scripts make one (ports, made-up secrets): the settings they derive from it. */
+  const clusterState: ClusterState = {
+    dataDir: '/tmp/aci-batch-cluster-drift-test',
+    ports: portsFor(DEFAULT_PORT_OFFSET),
+    secrets: {
+      dbPassword: 'p'.repeat(24),
+      apiKeys: { cluster: 'k'.repeat(24) },
+      callbackSecret: 's'.repeat(44),
+    },
+    namespace: DEFAULT_NAMESPACE,
+    taskQueue: DEFAULT_TASK_QUEUE,
+    processes: {},
+  };
+
+  it('runs the server version the cluster builds, with admin tools and Web UI of the versions it uses', () => {
+    expect(tag('temporal')).toBe(TEMPORAL_SERVER_VERSION);
+    expect(service('temporal').image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    for (const name of ['temporal-schema', 'temporal-setup', 'temporal-admin-tools']) {
+      expect(service(name).image, name).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    }
+    expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
+  });
+
+  it("runs PostgreSQL of the cluster's major version, with the cluster's database superuser", () => {
+    expect(service('postgresql').image).toBe(`postgres:${POSTGRES_MAJOR}`);
+    expect(postgresEnv().POSTGRES_USER).toBe(DB_USER);
+  });
+
+  it("sets up the schema with the cluster's temporal-sql-tool steps, against the compose PostgreSQL", () => {
+    const steps = schemaSetupSteps({ host: 'postgresql', port: 5432, user: DB_USER }, IMAGE_SCHEMA_ROOT);
+    const lines = commandText(service('temporal-schema'))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('temporal-sql-tool '));
+    expect(lines).toEqual(steps.map(({ args }) => ['temporal-sql-tool', ...args].join(' ')));
+    expect(containerEnv(service('temporal-schema')).SQL_PASSWORD).toBe(postgresEnv().POSTGRES_PASSWORD);
+  });
+
+  it("gives the server the cluster's environment; only the addresses differ", () => {
+    const env = temporalEnv();
+    for (const [name, value] of Object.entries(SERVER_ENV)) expect(env[name], name).toBe(value);
+    expect(env).toMatchObject({
+      POSTGRES_SEEDS: 'postgresql',
+      DB_PORT: '5432',
+      POSTGRES_PWD: postgresEnv().POSTGRES_PASSWORD,
+      DYNAMIC_CONFIG_FILE_PATH: IMAGE_DYNAMIC_CONFIG_PATH,
+    });
+    // no variable the cluster does not set (the image's entrypoint sets BIND_ON_IP to the container's address)
+    const clusterVariables = Object.keys(
+      serverEnv({
+        dbHost: '127.0.0.1',
+        dbPort: 1,
+        dbPassword: 'x',
+        dynamicConfigPath: 'x',
+        bindIp: '127.0.0.1',
+        prometheusEndpoint: '127.0.0.1:1',
+      }),
+    );
+    expect(Object.keys(env).filter((name) => !clusterVariables.includes(name))).toEqual([]);
+  });
+
+  it('loads the dynamic config from the one file the cluster and the dev servers load', () => {
+    const mounts = (service('temporal').volumes ?? []).map((volume) => volume.split(':'));
+    const mount = mounts.find(([, target]) => target === IMAGE_DYNAMIC_CONFIG_PATH);
+    expect(mount, 'the dynamic config file is mounted').toBeDefined();
+    expect(resolve(PROJECT_ROOT, mount![0]!)).toBe(DYNAMIC_CONFIG_FILE);
+    expect(mount![2]).toBe('ro');
+  });
+
+  const server = findToolSet(SERVER_TOOLS);
+  it.skipIf(!server)("sets only variables the server's embedded config template reads (built server)", () => {
+    const template = readFileSync(join(server!, SERVER_CONFIG_TEMPLATE), 'utf8');
+    const read = new Set([...template.matchAll(/env "(\w+)"/g)].map(([, name]) => name));
+    read.add('TEMPORAL_ALLOW_NO_AUTH'); // a flag of `temporal-server start`, read from its environment
+    expect(Object.keys(temporalEnv()).filter((name) => !read.has(name))).toEqual([]);
+  });
+
+  it.skipIf(!server)(
+    'ships a dynamic config the server accepts (temporal-server validate-dynamic-config)',
+    () => {
+      const result = spawnSync(
+        join(server!, 'temporal-server'),
+        ['validate-dynamic-config', DYNAMIC_CONFIG_FILE],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+    },
+  );
+
+  it("registers the cluster's namespace with its retention", () => {
+    const env = containerEnv(service('temporal-setup'));
+    expect(env.TEMPORAL_NAMESPACE).toBe(clusterState.namespace);
+    expect(durationMs(env.NAMESPACE_RETENTION!)).toBe(durationMs(NAMESPACE_RETENTION));
+  });
+
+  it('lets the worker and the API take every setting the cluster gives its own (Azure instead of the emulator)', () => {
+    const declared = (name: string) => Object.keys(service(name).environment ?? {});
+    const settingsOf = (env: NodeJS.ProcessEnv) =>
+      Object.keys(env).filter((name) => !INHERITED_ENV.includes(name) && !EMULATOR_ONLY_ENV.includes(name));
+    const workerSettings = settingsOf(workerEnv(clusterState));
+    const apiSettings = settingsOf(apiEnv(clusterState));
+    expect(workerSettings).toContain('ACI_BATCH_CALLBACK_SECRET');
+    expect(apiSettings).toContain('ACI_BATCH_CALLBACK_BASE_URL');
+    expect(workerSettings.filter((name) => !declared('worker').includes(name))).toEqual([]);
+    expect(apiSettings.filter((name) => !declared('api').includes(name))).toEqual([]);
+  });
+});
+
 describe('docker-compose.temporal.yml: the worker and the API', () => {
   const worker = service('worker');
   const api = service('api');
@@ -293,6 +430,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
       'dataConverterFromEnv(',
       'loadJanitorScheduleConfig(',
       'loadObservabilityConfig(',
+      'loadStorageConfig(',
     ]) {
       expect(main, `src/worker.ts calls ${loader})`).toContain(loader);
     }
@@ -304,6 +442,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
       ...PAYLOAD_ENV_VARS(),
       ...JANITOR_ENV_VARS(),
       ...OBSERVABILITY_ENV_VARS,
+      ...STORAGE_ENV_VARS,
     ]);
     const unknown = Object.keys(worker.environment ?? {}).filter((name) => !reads.has(name));
     expect(unknown, 'variables no code reads').toEqual([]);
@@ -337,6 +476,7 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
       ...JOB_SETTINGS_ENV_VARS,
       ...PAYLOAD_ENV_VARS(),
       ...OBSERVABILITY_ENV_VARS,
+      ...STORAGE_ENV_VARS,
     ]);
     const unknown = Object.keys(api.environment ?? {}).filter((name) => !reads.has(name));
     expect(unknown, 'variables no code reads').toEqual([]);

@@ -9,7 +9,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapacityAccountDescription, CapacityActivities } from '../../src/activities/types';
+import type { CapacityActivities, CapacityDescription } from '../../src/activities/types';
 import { ACI_DEFAULT_LIMITS, type PoolLimits } from '../../src/capacity/config';
 import {
   ledgerViewQuery,
@@ -28,7 +28,9 @@ import { connectToDevServer } from '../helpers/temporal';
 import { fakeAci, withWorker } from './harness';
 import { jobSpec, TENANT } from './specs';
 
-const ACCOUNT = '00000000-0000-0000-0000-0000000000cc/eastus';
+const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000cc';
+const ACCOUNT = `${SUBSCRIPTION}/eastus`;
+const POOL = 'test-pool';
 /** how often the ledger reads the account and checks quiet leases, here */
 const REFRESH_MS = 500;
 
@@ -49,22 +51,24 @@ interface Account {
 /** Admission's activities for one account, and the ledger started on the test's task queue. */
 function capacity(account: Account, taskQueue: () => string): Partial<CapacityActivities> {
   return {
-    loadCapacityAccount: async (): Promise<CapacityAccountDescription> => ({
-      accountKey: ACCOUNT,
-      limits: { ...ACI_DEFAULT_LIMITS, ...account.limits },
-      windowScale: 1,
+    describeCapacity: async (): Promise<CapacityDescription> => ({
+      pools: [{ name: POOL, accountKey: ACCOUNT, spot: false }],
+      accounts: [
+        { accountKey: ACCOUNT, limits: { ...ACI_DEFAULT_LIMITS, ...account.limits }, windowScale: 1 },
+      ],
       tenants: {},
       defaultTenant: { weight: 1, defaultPriority: 3 },
-      usages: account.usages ?? [],
+      usages: { [ACCOUNT]: account.usages ?? [] },
       refreshMs: REFRESH_MS,
+      cooldownMs: 60_000,
     }),
     findAbandonedLeases: async ({ leases }) =>
       leases.filter((lease) => account.gone?.has(lease.runId)).map((lease) => lease.runId),
     ensureCapacityLedger: async () => {
       await env.client.workflow.start(capacityLedger, {
-        workflowId: ledgerWorkflowId(taskQueue(), ACCOUNT),
+        workflowId: ledgerWorkflowId(taskQueue()),
         taskQueue: taskQueue(),
-        args: [{ accountKey: ACCOUNT }],
+        args: [{}],
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
     },
@@ -80,22 +84,30 @@ function admittedAci(account: Account, options: Omit<FakeAciOptions, 'report' | 
 
 function placement(taskQueue: string): CapacityPlacement {
   return {
-    ledgerId: ledgerWorkflowId(taskQueue, ACCOUNT),
-    accountKey: ACCOUNT,
-    pool: 'test-pool',
-    resourceGroup: 'rg',
+    ledgerId: ledgerWorkflowId(taskQueue),
+    pools: [
+      {
+        name: POOL,
+        accountKey: ACCOUNT,
+        subscriptionId: SUBSCRIPTION,
+        region: 'eastus',
+        resourceGroup: 'rg',
+        spot: false,
+        monitorIntervalMs: 60_000,
+      },
+    ],
+    spot: 'never',
     priority: 3,
     weight: 1,
-    monitorIntervalMs: 60_000,
   };
 }
 
 /** Starts the ledger and `count` runs of a fresh job under it; returns their workflow ids. */
 async function startRuns(taskQueue: string, count: number, label: string): Promise<string[]> {
   await env.client.workflow.start(capacityLedger, {
-    workflowId: ledgerWorkflowId(taskQueue, ACCOUNT),
+    workflowId: ledgerWorkflowId(taskQueue),
     taskQueue,
-    args: [{ accountKey: ACCOUNT }],
+    args: [{}],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   const spec = parseJobSpec(jobSpec(label, { instances: count })) as SubmittedJobSpec;
@@ -123,11 +135,11 @@ const phase = async (runId: string) =>
   (await env.client.workflow.getHandle(runId).query(runProgressQuery)).phase;
 
 async function ledgerView(taskQueue: string) {
-  return env.client.workflow.getHandle(ledgerWorkflowId(taskQueue, ACCOUNT)).query(ledgerViewQuery, {});
+  return env.client.workflow.getHandle(ledgerWorkflowId(taskQueue)).query(ledgerViewQuery, {});
 }
 
 async function stopLedger(taskQueue: string) {
-  await env.client.workflow.getHandle(ledgerWorkflowId(taskQueue, ACCOUNT)).terminate('test over');
+  await env.client.workflow.getHandle(ledgerWorkflowId(taskQueue)).terminate('test over');
 }
 
 describe('admission (dev server, fake ARM)', () => {
@@ -181,7 +193,7 @@ describe('admission (dev server, fake ARM)', () => {
       await stopLedger(taskQueue);
       return result;
     });
-    expect(result).toMatchObject({ status: 'Succeeded', attempts: 1, pool: 'test-pool' });
+    expect(result).toMatchObject({ status: 'Succeeded', attempts: 1, pool: POOL });
     expect(aci.createInputs).toHaveLength(2);
     // it waited out the pause: queued for at least the Retry-After (in whole seconds, rounded)
     expect(result.queuedSeconds).toBeGreaterThanOrEqual(3);

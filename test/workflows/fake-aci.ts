@@ -5,7 +5,7 @@
  * groups alive now, the most alive at once, restarts, start calls.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { AciActivities, CapacityActivities } from '../../src/activities/types';
+import type { AciActivities, CapacityActivities, StorageActivities } from '../../src/activities/types';
 import type {
   ContainerGroupRef,
   ContainerEndpointInput,
@@ -71,6 +71,22 @@ export interface FakeAciOptions {
   /** what the progress endpoint answers */
   progressPercent?: number;
   logLines?: (group: ContainerGroupRef) => string;
+  /**
+   * a storage account: each archive read finds 10 new lines while the group exists, the last read returns a
+   * tail naming the attempt, and the run has one output (default: none, as a worker without storage)
+   */
+  archive?: boolean;
+}
+
+/** One call of the log archive's activity. */
+export interface ArchiveCall {
+  group: string;
+  attempt: number;
+  final: boolean;
+  /** lines archived after the call */
+  lines: number;
+  /** the group's attempt when the call was made (undefined: no group) */
+  groupAttempt?: number;
 }
 
 export class FakeAci {
@@ -83,6 +99,9 @@ export class FakeAci {
   readonly vanished: string[] = [];
   /** the last attempt of each run (a run whose group vanished and was made again goes on counting) */
   private readonly attempts = new Map<string, number>();
+  readonly archiveCalls: ArchiveCall[] = [];
+  /** everything the fake did, in order: create, restart, delete, stop, archive, archive-final */
+  readonly events: string[] = [];
 
   constructor(private readonly options: FakeAciOptions) {}
 
@@ -97,16 +116,54 @@ export class FakeAci {
    * The ACI activities, and admission's: off unless the test hands in its own (`capacity`), as a worker whose
    * deployment turned admission off.
    */
-  activities(): AciActivities & CapacityActivities {
+  activities(): AciActivities & CapacityActivities & StorageActivities {
     const noLedger = async () => {
       throw new Error('admission is off in this fake: there is no ledger');
     };
     return {
       resolveCapacity: async () => null,
-      loadCapacityAccount: noLedger,
+      describeCapacity: noLedger,
       findAbandonedLeases: noLedger,
       ensureCapacityLedger: noLedger,
       ...this.options.capacity,
+      archiveContainerLog: async (input) => {
+        if (!this.options.archive) return { configured: false };
+        const group = this.groups.get(input.group.name);
+        const found = group ? 10 : 0;
+        const cursor = {
+          ...input.cursor,
+          lines: input.cursor.lines + found,
+          bytes: input.cursor.bytes + found * 40,
+          ...(input.final && { sealed: true }),
+        };
+        this.events.push(input.final ? `archive-final#${input.attempt}` : `archive#${input.attempt}`);
+        this.archiveCalls.push({
+          group: input.group.name,
+          attempt: input.attempt,
+          final: input.final !== undefined,
+          lines: cursor.lines,
+          groupAttempt: group?.attempt,
+        });
+        return {
+          configured: true,
+          container: 'aci-batch-logs',
+          blob: `${input.run.tenant}/${input.run.jobId}/${input.run.instanceIndex}/${input.run.runKey}/attempt-${input.attempt}.log`,
+          cursor,
+          appended: found,
+          ...(!group && { groupGone: true }),
+          ...(input.final && { tail: `tail of attempt ${input.attempt}\n` }),
+        };
+      },
+      listRunOutputs: async () =>
+        this.options.archive
+          ? {
+              container: 'aci-batch-outputs',
+              files: [{ name: 'result.json', size: 12, contentMd5: 'bWQ1' }],
+              count: 1,
+              bytes: 12,
+            }
+          : null,
+      deleteExpiredBlobs: async () => ({ configured: false, deleted: 0 }),
       createContainerGroup: async (input) => {
         this.createInputs.push(input);
         const { createFailure } = this.options;
@@ -129,6 +186,7 @@ export class FakeAci {
           };
           this.groups.set(ref.name, group);
           this.attempts.set(group.workflowId, group.attempt);
+          this.events.push('create');
           this.maxAlive = Math.max(this.maxAlive, this.aliveGroups().length);
           if (!group.awaitsStart) await this.run(group);
         }
@@ -150,9 +208,11 @@ export class FakeAci {
       getContainerProgress: async () => ({ percent: this.options.progressPercent, message: 'polled' }),
       stopContainerGroup: async (ref) => {
         this.existing(ref).state = 'Stopped';
+        this.events.push('stop');
       },
       restartContainerGroup: async (ref) => {
         const group = this.existing(ref);
+        this.events.push('restart');
         this.restarts++;
         group.attempt++;
         this.attempts.set(group.workflowId, group.attempt);
@@ -161,7 +221,7 @@ export class FakeAci {
         if (!group.awaitsStart) await this.run(group);
       },
       deleteContainerGroup: async (ref) => {
-        this.groups.delete(ref.name);
+        if (this.groups.delete(ref.name)) this.events.push('delete');
       },
       getContainerLogs: async (input) =>
         this.groups.has(input.name) ? (this.options.logLines?.(input) ?? `log of ${input.name}\n`) : '',

@@ -1,15 +1,13 @@
 /**
  * Replay: histories recorded from real runs of the workflows (test/workflows/histories/*.json) are replayed
  * through the current workflow code, so a change that would break running workflows (non-determinism)
- * fails CI. When a change is meant to alter histories, guard it with `patched()`, or re-record:
+ * fails CI. When a change is meant to alter histories, guard it with `patched()`, and keep the histories recorded
+ * before it (they prove that runs started before the change still replay); record the new scenarios' histories:
  *
- *   RECORD_HISTORIES=1 npx vitest run --project workflows test/workflows/replay.workflows.test.ts
- *
- * or record only new scenarios, keeping the older histories as older code wrote them:
- *
- *   RECORD_HISTORIES=batch-job-failure-policy,container-run-recreate npx vitest run ...
+ *   RECORD_HISTORIES=1 npx vitest run --project workflows test/workflows/replay.workflows.test.ts     # missing ones
+ *   RECORD_HISTORIES=all npx vitest run --project workflows test/workflows/replay.workflows.test.ts   # every one
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -20,6 +18,7 @@ import { completionSignal, jobStatusQuery, runProgressQuery } from '../../src/sh
 import { jobWorkflowId } from '../../src/shared/names';
 import { batchJob, containerRun } from '../../src/workflows';
 import { workflowBundle } from '../helpers/temporal';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../helpers/wait';
 import type { ContainerScript, FakeAci } from './fake-aci';
 import { connectTestServer, fakeAci, withWorker } from './harness';
@@ -32,10 +31,8 @@ const History = temporal.api.history.v1.History;
  * with the two copies of protobufjs this install has, its proto3-JSON codec refuses the SDK's own types.
  */
 const JSON_FORM = { longs: String, enums: String, bytes: String };
-const RECORD_ENV = process.env.RECORD_HISTORIES ?? '';
-const RECORD = RECORD_ENV !== '' && RECORD_ENV !== '0';
-/** the scenarios to record: all with "1", else the names listed */
-const recorded = (name: string) => RECORD_ENV === '1' || RECORD_ENV.split(',').includes(name);
+const RECORD = process.env.RECORD_HISTORIES === '1' || process.env.RECORD_HISTORIES === 'all';
+const RECORD_ALL = process.env.RECORD_HISTORIES === 'all';
 
 describe('workflow replay (recorded histories)', () => {
   let env: TestWorkflowEnvironment | undefined;
@@ -48,10 +45,10 @@ describe('workflow replay (recorded histories)', () => {
   it.runIf(RECORD)('records histories of representative runs', { timeout: 60_000 }, async () => {
     mkdirSync(HISTORIES, { recursive: true });
     for (const [name, scenario] of Object.entries(scenarios)) {
-      if (!recorded(name)) continue;
+      const file = join(HISTORIES, `${name}.json`);
+      if (!RECORD_ALL && existsSync(file)) continue;
       const workflowId = await scenario(env!);
       const history = await env!.client.workflow.getHandle(workflowId).fetchHistory();
-      const file = join(HISTORIES, `${name}.json`);
       const json = JSON.stringify(History.toObject(History.fromObject(history), JSON_FORM));
       // formatted as `npm run lint` expects
       writeFileSync(file, await format(json, { ...(await resolveConfig(file)), filepath: file }));
@@ -76,8 +73,12 @@ describe('workflow replay (recorded histories)', () => {
 /** Each scenario runs one workflow to its end and returns its id. */
 type Scenario = (env: TestWorkflowEnvironment) => Promise<string>;
 
-function runScript(env: TestWorkflowEnvironment, script: (attempt: number) => ContainerScript): FakeAci {
-  return fakeAci(env, { script: ({ attempt }) => script(attempt), progressPercent: 50 });
+function runScript(
+  env: TestWorkflowEnvironment,
+  script: (attempt: number) => ContainerScript,
+  options: { archive?: boolean } = {},
+): FakeAci {
+  return fakeAci(env, { script: ({ attempt }) => script(attempt), progressPercent: 50, ...options });
 }
 
 /** Runs a job to its end (started as the job client starts it) and returns its workflow id. */
@@ -130,6 +131,36 @@ const scenarios: Record<string, Scenario> = {
       containerRunInput('replay-restart', {
         onFailure: { action: 'restart', maxRestarts: 1, backoff: '10s' },
       }),
+    ),
+  // recorded with the log archive and outputs (STORAGE_PATCH): ticks that read the log, a restart, a delete
+  'container-run-archive-restart': (env) =>
+    runContainer(
+      env,
+      runScript(
+        env,
+        (attempt) =>
+          attempt === 1 ? { kind: 'report', status: 'Failed', exitCode: 1 } : { kind: 'exit', exitCode: 0 },
+        { archive: true },
+      ),
+      containerRunInput('replay-archive', {
+        monitorInterval: '10s',
+        onFailure: { action: 'restart', maxRestarts: 1, backoff: '10s' },
+      }),
+    ),
+  'container-run-archive-cancelled': (env) =>
+    runContainer(
+      env,
+      runScript(env, () => ({ kind: 'hang' }), { archive: true }),
+      containerRunInput('replay-archive-cancel', { monitorInterval: '1s' }),
+      async (id) => {
+        const handle = env.client.workflow.getHandle(id);
+        await waitFor(
+          'the run to be running',
+          async () => (await handle.query(runProgressQuery)).phase === 'Running',
+        );
+        await sleep(2500); // a few monitor ticks, with their archive reads
+        await handle.cancel();
+      },
     ),
   'container-run-control-timeout': (env) =>
     runContainer(

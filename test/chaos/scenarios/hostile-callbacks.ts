@@ -2,7 +2,9 @@
  * Chaos 5: late, duplicate and forged container callbacks. The test plays the containers of a two-instance job
  * through the HTTP callback API: forged tokens are refused (401), a report about another attempt and repeated
  * or contradicting reports are ignored by the run, and once the job has settled every report is refused (410).
- * None of it changes a result.
+ * None of it changes a result. Upload grants too: a forged token gets none (401), a name that would leave the
+ * run's place none (400), a genuine grant writes its own file and nothing of the sibling run's (403 from the
+ * storage service), and a settled run gives none (410); the results list only the genuine upload.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +17,7 @@ import { idleJobSpec, runIds, settleJobs, succeeded, uniqueJobId, type ChaosJob 
 import { CHAOS_WAIT, concludeScenario, startChaosStack } from '../scenario-kit';
 import type { ChaosTally } from '../tally';
 
-type CallbackPath = '' | '/complete' | '/progress';
+type CallbackPath = '' | '/complete' | '/progress' | '/outputs';
 
 interface CallbackAnswer {
   status: number;
@@ -115,12 +117,39 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
         `Bearer ${new RunTokens(randomBytes(32).toString('base64url')).issue(first, { firstRunId: 'x', expiresAtMs: Date.now() + 60_000 })}`,
       ];
       for (const [n, authorization] of forgeries.entries()) {
-        for (const path of ['/complete', '/progress'] as const) {
-          const body = path === '/complete' ? forgedFailure(n) : { percent: 99, reportId: `forged-${n}` };
+        for (const path of ['/complete', '/progress', '/outputs'] as const) {
+          const body =
+            path === '/complete'
+              ? forgedFailure(n)
+              : path === '/outputs'
+                ? { name: `forged-${n}.txt` }
+                : { percent: 99, reportId: `forged-${n}` };
           const answer = await attack(first, path, authorization, body, [401]);
           expect(answer.errorCode).toBe('InvalidRunToken');
         }
       }
+      // upload grants: names that would leave the run's place; a genuine grant used beyond its one file
+      for (const name of ['../1/x.txt', '/abs.txt', 'a/../../b', '.hidden', 'x'.repeat(600)]) {
+        await attack(first, '/outputs', bearer(first), { name }, [400]);
+      }
+      const grant = await callback(first, '/outputs', bearer(first), { name: 'genuine.txt' });
+      expect(grant.status).toBe(200);
+      const { uploadUrl } = grant.body as { uploadUrl: string };
+      const put = (url: string) =>
+        fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'genuine' });
+      expect((await put(uploadUrl)).status).toBe(201);
+      const siblingUrl = uploadUrl.replace(
+        `/${job.spec.tenant}/${jobId}/0/`,
+        `/${job.spec.tenant}/${jobId}/1/`,
+      );
+      expect(siblingUrl).not.toBe(uploadUrl);
+      for (const forged of [siblingUrl, uploadUrl.replace('/genuine.txt?', '/other.txt?')]) {
+        hostile++;
+        expect((await put(forged)).status).toBe(403);
+      }
+      hostile++;
+      expect((await fetch(uploadUrl)).status).toBe(403);
+
       // a report about an attempt that is not the current one: accepted by the API, ignored by the run
       await attack(first, '/complete', bearer(first), { ...forgedFailure(100), attempt: 2 }, [202]);
 
@@ -152,8 +181,15 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
       const [settled] = await settleJobs([started], 60_000);
       if (!settled || 'error' in settled) throw new Error(`the job did not settle: ${settled?.error}`);
       for (const runId of [first, second]) {
-        for (const path of ['/complete', '/progress', ''] as const) {
-          const body = path === '' ? undefined : path === '/progress' ? { percent: 1 } : genuine;
+        for (const path of ['/complete', '/progress', '/outputs', ''] as const) {
+          const body =
+            path === ''
+              ? undefined
+              : path === '/progress'
+                ? { percent: 1 }
+                : path === '/outputs'
+                  ? { name: 'late.txt' }
+                  : genuine;
           const answer = await attack(runId, path, bearer(runId), body, [410]);
           expect(answer.errorCode).toBe('RunFinished');
         }
@@ -172,6 +208,8 @@ export function hostileCallbacksScenario(tally: ChaosTally): void {
       expect(summaries).toEqual([settled.summary]);
       const firstResult = (await stack.jobs.getRun(submitted.ref, 0)).result;
       expect(firstResult).toMatchObject({ status: 'Succeeded', message: 'done', result: { rows: 42 } });
+      expect(firstResult?.outputs).toMatchObject({ count: 1, files: [{ name: 'genuine.txt', size: 7 }] });
+      expect((await stack.jobs.getRun(submitted.ref, 1)).result?.outputs).toMatchObject({ count: 0 });
     });
   });
 }

@@ -17,13 +17,19 @@ a later attempt. Answers 429 and 5xx and network errors are retried with exponen
 as a Retry-After header asks (at most 30 s); 400, 401, 404, 410 and 413 are not retried and raise
 :class:`ReportRejected` (:class:`RunTokenInvalid`, :class:`RunNotFound`, :class:`RunFinished`).
 
+``reporter.upload_output("out/summary.csv", "results/summary.csv")`` keeps a file the run produced: it asks
+``POST <url>/outputs`` for a grant (a write-only URL for that one file) and uploads the file to it in one
+``PUT`` with its MD5 (up to 5,000 MiB).
+
 Direct Temporal signals (ACI_BATCH_TEMPORAL_ADDRESS) need gRPC and the payload codec: use the TypeScript
-helper for them. Outputs (blob uploads) are not part of the contract yet.
+helper for them.
 """
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import hashlib
 import json
 import os
 import time
@@ -60,6 +66,8 @@ MAX_DELAY_S = 10.0
 MAX_RETRY_AFTER_S = 30.0
 #: per request
 DEFAULT_TIMEOUT_S = 10.0
+#: the Blob Storage API version of uploads (Put Blob takes up to 5,000 MiB from 2019-12-12 on)
+BLOB_API_VERSION = "2021-08-06"
 
 
 class ReporterError(Exception):
@@ -166,6 +174,52 @@ class Reporter:
     def fail(self, exit_code: int, message: str) -> None:
         """The work failed: the run fails with this exit code (the job's onFailure policy applies)."""
         self._report("/complete", {"status": "Failed", "exitCode": int(exit_code), "message": message})
+
+    def upload_output(self, path: str, name: str) -> Dict[str, Any]:
+        """Uploads the file at ``path`` as the run's output ``name`` (e.g. ``results/summary.csv``).
+
+        Returns ``{"name", "size", "contentMd5"}``. The grant is asked for with retries like a report; the
+        upload is tried up to ``max_tries`` times on 5xx and network errors.
+        """
+        md5 = hashlib.md5()
+        size = 0
+        with open(path, "rb") as source:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                md5.update(block)
+                size += len(block)
+        content_md5 = base64.b64encode(md5.digest()).decode("ascii")
+        grant = self._call("POST", "/outputs", {"name": name})
+        delay_s = FIRST_DELAY_S
+        last = ""
+        for tried in range(1, self._max_tries + 1):
+            try:
+                with open(path, "rb") as source:
+                    request = urllib.request.Request(
+                        grant["uploadUrl"],
+                        data=source,
+                        method="PUT",
+                        headers={
+                            "x-ms-blob-type": "BlockBlob",
+                            "x-ms-version": BLOB_API_VERSION,
+                            "content-length": str(size),
+                            "content-md5": content_md5,
+                            "content-type": "application/octet-stream",
+                        },
+                    )
+                    with urllib.request.urlopen(request, timeout=max(self._timeout_s, 300.0)) as response:
+                        response.read()
+                return {"name": name, "size": size, "contentMd5": content_md5}
+            except urllib.error.HTTPError as error:
+                text = _read(error)
+                if error.code < 500:
+                    raise ReportRejected(error.code, None, f"upload of {name}: {text[:500]}") from None
+                last = f"answered {error.code}"
+            except (urllib.error.URLError, HTTPException, OSError) as error:
+                last = f"{type(error).__name__}: {getattr(error, 'reason', error)}"
+            if tried < self._max_tries:
+                self._sleep(delay_s)
+                delay_s = min(delay_s * 2, MAX_DELAY_S)
+        raise ReportNotDelivered(f"upload of {name}: gave up after {self._max_tries} tries ({last})")
 
     def _report(self, path: str, fields: Dict[str, Any]) -> None:
         body = {name: value for name, value in fields.items() if value is not None}

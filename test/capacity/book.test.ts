@@ -1,24 +1,45 @@
 /**
  * The admission ledger's decisions, as pure code: fair share between tenants by weight, caps, priorities,
- * the create and delete budgets, 429 pauses, quota corrections, and continue-as-new (snapshot and restore).
+ * the create and delete budgets, 429 pauses, quota corrections, placement over several pools (spreading,
+ * capacity failover, Spot), and continue-as-new (snapshot and restore).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  CapacityAccount,
-  WINDOW_MARGIN,
-  type AccountSettings,
-  type AccountSnapshot,
-} from '../../src/capacity/account';
-import type { LeaseRequest } from '../../src/shared/capacity';
+import { CapacityBook, ledgerWindowMs, type BookSnapshot } from '../../src/capacity/book';
 import { ACI_DEFAULT_LIMITS, type PoolLimits, type TenantPolicy } from '../../src/capacity/config';
+import type { LeaseRequest } from '../../src/shared/capacity';
 
-function settings(
-  limits: Partial<PoolLimits>,
-  policies: Record<string, Partial<TenantPolicy>> = {},
-): AccountSettings {
+/** One pool `p` in one account, with these limits (and more pools where a test adds them). */
+class CapacityAccount extends CapacityBook {
+  constructor(config: Config, snapshot?: BookSnapshot) {
+    super({ policyOf: (tenant) => config.policyOf(tenant), cooldownMs: 60_000 }, snapshot);
+    if (!snapshot)
+      this.describe(
+        [{ name: 'p', accountKey: 'sub/eastus', spot: false }],
+        [{ accountKey: 'sub/eastus', limits: config.limits, windowScale: 1 }],
+      );
+  }
+
+  refuseIn(runId: string, refusal: Parameters<CapacityBook['refuse']>[1], now: number) {
+    this.refuse(runId, refusal, now);
+  }
+
+  freeCores(): number {
+    return this.free('sub/eastus').cores;
+  }
+
+  recordCores(reading: { limit: number; used: number }) {
+    this.recordQuota('sub/eastus', { name: 'cores', ...reading });
+  }
+}
+
+interface Config {
+  limits: PoolLimits;
+  policyOf(tenant: string): TenantPolicy;
+}
+
+function settings(limits: Partial<PoolLimits>, policies: Record<string, Partial<TenantPolicy>> = {}): Config {
   return {
     limits: { ...ACI_DEFAULT_LIMITS, ...limits },
-    windowScale: 1,
     policyOf: (tenant) => ({ weight: 1, defaultPriority: 3, ...policies[tenant] }),
   };
 }
@@ -32,10 +53,9 @@ function request(tenant: string, overrides: Partial<LeaseRequest> = {}): LeaseRe
     jobId: 'job',
     priority: 3,
     cores: 1,
-    pool: 'p',
+    options: [{ pool: 'p', spot: false }],
     enqueuedAt: seq,
     groupName: `g-${seq}`,
-    resourceGroup: 'rg',
     ...overrides,
   };
 }
@@ -69,7 +89,7 @@ describe('fair share', () => {
       if (now === 200_000)
         account = new CapacityAccount(
           config,
-          JSON.parse(JSON.stringify(account.snapshot(now))) as AccountSnapshot,
+          JSON.parse(JSON.stringify(account.snapshot(now))) as BookSnapshot,
         );
       for (const [runId, run] of running) if (run.endsAt <= now) account.requestDelete(runId);
       const allocation = account.allocate(now);
@@ -154,13 +174,13 @@ describe('budgets', () => {
     for (let i = 0; i < 5; i++) account.request(request('a'));
     const first = account.allocate(0);
     expect(first.grants).toHaveLength(2);
-    // the ledger's windows are WINDOW_MARGIN longer than ACI's: grants are counted before the PUT
-    const fiveMinutes = 300_000 * WINDOW_MARGIN;
+    // the ledger's windows are longer than ACI's: grants are counted before the PUT
+    const fiveMinutes = ledgerWindowMs(300_000, 1);
     expect(first.wakeAt).toBe(fiveMinutes);
     expect(account.allocate(fiveMinutes).grants).toHaveLength(1);
     const hourly = account.allocate(2 * fiveMinutes);
     expect(hourly.grants).toHaveLength(0);
-    expect(hourly.wakeAt).toBe(3_600_000 * WINDOW_MARGIN);
+    expect(hourly.wakeAt).toBe(ledgerWindowMs(3_600_000, 1));
   });
 
   it('paces deletes, and frees the slot only when the group is gone', () => {
@@ -172,7 +192,7 @@ describe('budgets', () => {
     const allocation = account.allocate(1);
     expect(allocation.deletes).toEqual(['r0']);
     expect(allocation.grants).toEqual([]); // r0 still exists until it reports it is gone
-    expect(allocation.wakeAt).toBe(1 + 300_000 * WINDOW_MARGIN); // the first delete (at 1) leaves the window
+    expect(allocation.wakeAt).toBe(1 + ledgerWindowMs(300_000, 1)); // the first delete (at 1) leaves the window
     account.release('r0');
     expect(account.allocate(2).grants.map((lease) => lease.runId)).toEqual(['r2']);
   });
@@ -200,7 +220,7 @@ describe('budgets', () => {
     expect(account.freeCores()).toBe(0);
     expect(account.allocate(2).grants).toEqual([]);
     // a Usages reading later: the others have gone
-    account.recordQuota({ name: 'cores', limit: 10, used: 1 });
+    account.recordCores({ limit: 10, used: 1 });
     expect(account.allocate(3).grants.length).toBeGreaterThan(0);
   });
 });
@@ -215,5 +235,115 @@ describe('queue view', () => {
     expect(view.map((run) => run.position)).toEqual([1, 2, 3, 4, 5, 6]);
     for (let i = 1; i < view.length; i++)
       expect(view[i]!.estimatedStartAt).toBeGreaterThan(view[i - 1]!.estimatedStartAt);
+  });
+
+  it('estimates starts from the rate of its recent grants, over the time it has been granting', () => {
+    const account = new CapacityAccount(settings({ groups: 3 }));
+    // three grants in the first 20 s: one every 10 s
+    for (const at of [0, 10_000, 20_000]) {
+      account.request(request('a'));
+      expect(account.allocate(at).grants).toHaveLength(1);
+    }
+    account.request(request('a'));
+    account.request(request('a'));
+    const [next, after] = account.queueView(30_000);
+    // the rate over the minute the ledger has granted in (not over 10 minutes): 3 per 60 s
+    expect(next!.estimatedStartAt).toBe(30_000 + 20_000);
+    expect(after!.estimatedStartAt).toBe(30_000 + 40_000);
+  });
+});
+
+describe('placement over several pools', () => {
+  /** Pools p1 (account A) and p2 (account B), with the given group slots; Spot offered in p2. */
+  function twoPools(groupsA: number, groupsB: number, extra: Partial<PoolLimits> = {}) {
+    const book = new CapacityBook({
+      policyOf: () => ({ weight: 1, defaultPriority: 3 }),
+      cooldownMs: 60_000,
+    });
+    book.describe(
+      [
+        { name: 'p1', accountKey: 'A', spot: false },
+        { name: 'p2', accountKey: 'B', spot: true },
+      ],
+      [
+        { accountKey: 'A', limits: { ...ACI_DEFAULT_LIMITS, groups: groupsA, ...extra }, windowScale: 1 },
+        { accountKey: 'B', limits: { ...ACI_DEFAULT_LIMITS, groups: groupsB, ...extra }, windowScale: 1 },
+      ],
+    );
+    return book;
+  }
+  const both = [
+    { pool: 'p1', spot: false },
+    { pool: 'p2', spot: false },
+  ];
+
+  it('grants the first allowed pool with capacity: a job allowed two pools spreads when the first is full', () => {
+    const book = twoPools(2, 5);
+    for (let i = 0; i < 4; i++) book.request(request('a', { runId: `r${i}`, options: both }));
+    const grants = book.allocate(0).grants;
+    expect(grants.map((lease) => [lease.runId, lease.pool])).toEqual([
+      ['r0', 'p1'],
+      ['r1', 'p1'],
+      ['r2', 'p2'],
+      ['r3', 'p2'],
+    ]);
+  });
+
+  it('a pool without capacity now (ServiceUnavailable) cools down: new runs go to the next pool until it ends', () => {
+    const book = twoPools(10, 10);
+    book.request(request('a', { runId: 'first', options: both }));
+    expect(book.allocate(0).grants.map((lease) => lease.pool)).toEqual(['p1']);
+    book.refuse('first', { kind: 'capacity' }, 1_000);
+    book.request(request('a', { runId: 'second', options: both }));
+    const during = book.allocate(2_000);
+    // the refused run and the next both go to p2; p1 is passed over until the cool-down ends
+    expect(during.grants.map((lease) => [lease.runId, lease.pool])).toEqual([
+      ['first', 'p2'],
+      ['second', 'p2'],
+    ]);
+    expect(during.wakeAt).toBe(61_000);
+    expect(book.degradedPools(2_000)).toEqual({ p1: 61_000 });
+    book.request(request('a', { runId: 'later', options: both }));
+    expect(book.allocate(61_000).grants.map((lease) => lease.pool)).toEqual(['p1']);
+  });
+
+  it('a quota error that says no numbers cools the pool down too: the run goes to its next pool', () => {
+    const book = twoPools(10, 10);
+    book.request(request('a', { runId: 'first', options: both }));
+    expect(book.allocate(0).grants.map((lease) => lease.pool)).toEqual(['p1']);
+    book.refuse('first', { kind: 'quota' }, 1_000);
+    expect(book.allocate(2_000).grants.map((lease) => [lease.runId, lease.pool])).toEqual([['first', 'p2']]);
+    expect(book.degradedPools(2_000)).toEqual({ p1: 61_000 });
+  });
+
+  it('does not let others backfill the account the fairest run waits for, but lets them use another pool', () => {
+    const book = twoPools(1, 5, { cores: 4 });
+    book.request(request('x', { runId: 'x-small', options: [{ pool: 'p1', spot: false }] }));
+    expect(book.allocate(0).grants.map((lease) => lease.runId)).toEqual(['x-small']);
+    // y's big run fits nowhere in p1 now: p1 is held for it; z may use p1 or p2 and gets p2
+    book.request(request('y', { runId: 'y-big', cores: 4, options: [{ pool: 'p1', spot: false }] }));
+    book.request(request('z', { runId: 'z', options: both }));
+    expect(book.allocate(1).grants.map((lease) => [lease.runId, lease.pool])).toEqual([['z', 'p2']]);
+  });
+
+  it('Spot: prefer takes Spot cores first where Spot is offered, then Regular; the two are counted apart', () => {
+    const book = twoPools(10, 10, { spotCores: 2 });
+    const prefer = [
+      { pool: 'p2', spot: true },
+      { pool: 'p1', spot: false },
+      { pool: 'p2', spot: false },
+    ];
+    for (let i = 0; i < 4; i++) book.request(request('a', { runId: `s${i}`, options: prefer }));
+    const grants = book.allocate(0).grants;
+    expect(grants.map((lease) => [lease.pool, lease.spot])).toEqual([
+      ['p2', true],
+      ['p2', true],
+      ['p1', false],
+      ['p1', false],
+    ]);
+    expect(book.free('B')).toMatchObject({ spotCores: 0, cores: 100 });
+    // a pool that offers no Spot never gets a Spot lease
+    book.request(request('a', { runId: 'nope', options: [{ pool: 'p1', spot: true }] }));
+    expect(book.allocate(1).grants).toEqual([]);
   });
 });

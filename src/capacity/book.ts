@@ -1,0 +1,594 @@
+/**
+ * The admission ledger's books: the runs waiting for a lease (one queue for the whole deployment), the leases
+ * held, and per account (a subscription and region) ACI's limits, the create and delete budgets, pauses and
+ * what others use. Pure and deterministic (times are passed in): the ledger workflow owns one, and carries its
+ * snapshot across continue-as-new.
+ *
+ * Fair share, stated: among tenants with runs waiting, the next lease goes to the tenant with the least cores
+ * held (in any account) per unit of weight, counting the run it would get ((held + asked) / weight); ties go to
+ * the earlier request. Within a tenant, a lower priority number goes first (1 before 5, as Temporal's priority
+ * keys), then the order the runs first asked in (a job's runs ask as its maxParallel window admits them). Holding cores in proportion to the weights at every moment gives each tenant
+ * core-seconds in proportion to its weight while all are backlogged, whatever its runs' sizes and durations; a
+ * tenant that arrives late holds nothing and is served next. Tenants at their caps (cores, groups) are passed
+ * over.
+ *
+ * Placement: a run lists where it may go (pools, Regular or Spot) in order of preference and gets the first
+ * with capacity, skipping pools that are cooling down after ACI said it had none. When the fairest run fits
+ * nowhere, the accounts it could use are reserved for it (no backfill there, so big runs are not starved by
+ * small ones) while runs that may use other accounts go on: a job allowed two regions spreads when the first
+ * is full.
+ */
+import type {
+  LeaseRequest,
+  PlacementOption,
+  QueuedRun,
+  QuotaReading,
+  Refusal,
+  TenantStanding,
+} from '../shared/capacity';
+import type { PoolLimits, TenantPolicy } from './config';
+import { SlidingWindows } from './windows';
+
+const MINUTE = 60_000;
+/**
+ * How much longer than ACI's the ledger's windows are: it counts a create when it grants it, ACI when the PUT
+ * arrives, after the grant signal, the run's workflow task and the activity (seconds on a busy worker, and not
+ * scaled with the windows); a longer window keeps ACI's count within its limit when earlier PUTs were late.
+ */
+export const WINDOW_MARGIN = 1.02;
+/**
+ * ... plus this much (real time: a late PUT is late in real time), but at most 5% of a window compressed for a
+ * test or the bench, where 3 s would halve the throughput.
+ */
+export const GRANT_TO_PUT_SLACK_MS = 3_000;
+
+/** A window of ACI's (5 minutes, an hour) as the ledger counts it. */
+export function ledgerWindowMs(acisMs: number, windowScale: number): number {
+  const scaled = acisMs * windowScale;
+  return scaled * WINDOW_MARGIN + Math.min(GRANT_TO_PUT_SLACK_MS, scaled * 0.05);
+}
+
+/** A granted request: the run may create its group (and holds its cores and slot until the group is gone). */
+export interface Lease extends LeaseRequest {
+  pool: string;
+  spot: boolean;
+  accountKey: string;
+  grantedAt: number;
+  /** how long the run waited */
+  waitedMs: number;
+}
+
+export interface PoolInfo {
+  name: string;
+  accountKey: string;
+  /** Spot groups are offered here */
+  spot: boolean;
+}
+
+export interface AccountInfo {
+  accountKey: string;
+  limits: PoolLimits;
+  /** 1 = real time; below 1 compresses the 5-minute and 1-hour windows (tests, the bench) */
+  windowScale: number;
+}
+
+export interface BookSettings {
+  policyOf(tenant: string): TenantPolicy;
+  /** how long a pool is passed over after ACI said it has no capacity */
+  cooldownMs: number;
+}
+
+type Quota = QuotaReading['name'];
+
+interface AccountState {
+  creates: number[];
+  deletes: number[];
+  pausedUntil: number;
+  /** used in the account outside the ledger (other deployments, by hand) */
+  external: Record<Quota, number>;
+  /** the limits ACI reported last (the Usages API), over the configured ones */
+  reported: Partial<Record<Quota, number>>;
+}
+
+export interface BookSnapshot {
+  pools: PoolInfo[];
+  accounts: Array<AccountInfo & { state: AccountState }>;
+  queue: LeaseRequest[];
+  leases: Lease[];
+  /** runs waiting for a delete token, in order */
+  deleteQueue: string[];
+  /** pool → until when it is passed over */
+  degraded: Record<string, number>;
+  /** recent grant times, for start estimates */
+  grantTimes: number[];
+}
+
+export interface Allocation {
+  grants: Lease[];
+  /** runs that may delete their group now */
+  deletes: string[];
+  /** when to allocate again if nothing else happens (a window frees, a pause or a cool-down ends) */
+  wakeAt?: number;
+}
+
+class Account {
+  readonly creates: SlidingWindows;
+  readonly deletes: SlidingWindows;
+  pausedUntil: number;
+  external: Record<Quota, number>;
+  reported: Partial<Record<Quota, number>>;
+
+  constructor(
+    readonly info: AccountInfo,
+    state?: AccountState,
+  ) {
+    const { limits, windowScale } = info;
+    const windows = (per5Min: number, perHour: number) => [
+      { windowMs: ledgerWindowMs(5 * MINUTE, windowScale), max: per5Min },
+      { windowMs: ledgerWindowMs(60 * MINUTE, windowScale), max: perHour },
+    ];
+    this.creates = new SlidingWindows(windows(limits.createsPer5Min, limits.createsPerHour), state?.creates);
+    this.deletes = new SlidingWindows(windows(limits.deletesPer5Min, limits.deletesPerHour), state?.deletes);
+    this.pausedUntil = state?.pausedUntil ?? 0;
+    this.external = state?.external ?? { cores: 0, spotCores: 0, groups: 0 };
+    this.reported = state?.reported ?? {};
+  }
+
+  limit(quota: Quota): number {
+    return Math.min(this.info.limits[quota], this.reported[quota] ?? Infinity);
+  }
+
+  state(now: number): AccountState {
+    return {
+      creates: this.creates.snapshot(now),
+      deletes: this.deletes.snapshot(now),
+      pausedUntil: this.pausedUntil,
+      external: { ...this.external },
+      reported: { ...this.reported },
+    };
+  }
+}
+
+/**
+ * The waiting runs, one list per tenant in serving order (priority, then submission): the heads are the
+ * candidates, so a grant costs O(tenants), not O(queued runs).
+ */
+class TenantQueues {
+  private readonly byTenant = new Map<string, LeaseRequest[]>();
+  private readonly tenantOf = new Map<string, string>();
+
+  constructor(requests: readonly LeaseRequest[] = []) {
+    for (const request of requests) this.add(request);
+  }
+
+  get size(): number {
+    return this.tenantOf.size;
+  }
+
+  add(request: LeaseRequest): void {
+    if (this.tenantOf.has(request.runId)) return;
+    let queue = this.byTenant.get(request.tenant);
+    if (!queue) this.byTenant.set(request.tenant, (queue = []));
+    // after every request served before it (binary search on the serving order)
+    let low = 0;
+    let high = queue.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (before(request, queue[mid]!)) high = mid;
+      else low = mid + 1;
+    }
+    queue.splice(low, 0, request);
+    this.tenantOf.set(request.runId, request.tenant);
+  }
+
+  remove(runId: string): void {
+    const tenant = this.tenantOf.get(runId);
+    if (tenant === undefined) return;
+    this.tenantOf.delete(runId);
+    const queue = this.byTenant.get(tenant)!;
+    queue.splice(
+      queue.findIndex((request) => request.runId === runId),
+      1,
+    );
+    if (queue.length === 0) this.byTenant.delete(tenant);
+  }
+
+  /** Tenant → its queue in serving order (do not modify). */
+  tenants(): ReadonlyMap<string, readonly LeaseRequest[]> {
+    return this.byTenant;
+  }
+
+  all(): LeaseRequest[] {
+    return [...this.byTenant.values()].flat();
+  }
+}
+
+export class CapacityBook {
+  private readonly pools = new Map<string, PoolInfo>();
+  private readonly accounts = new Map<string, Account>();
+  private readonly queue: TenantQueues;
+  private readonly leases = new Map<string, Lease>();
+  private deleteQueue: string[];
+  private readonly degraded: Map<string, number>;
+  private grantTimes: number[];
+
+  constructor(
+    private readonly settings: BookSettings,
+    snapshot?: BookSnapshot,
+  ) {
+    for (const pool of snapshot?.pools ?? []) this.pools.set(pool.name, pool);
+    for (const { state, ...info } of snapshot?.accounts ?? []) {
+      this.accounts.set(info.accountKey, new Account(info, state));
+    }
+    this.queue = new TenantQueues(snapshot?.queue);
+    for (const lease of snapshot?.leases ?? []) this.leases.set(lease.runId, lease);
+    this.deleteQueue = [...(snapshot?.deleteQueue ?? [])];
+    this.degraded = new Map(Object.entries(snapshot?.degraded ?? {}));
+    this.grantTimes = [...(snapshot?.grantTimes ?? [])];
+  }
+
+  /** Pools and accounts as configured (limits may change: the ledger reads them again from time to time). */
+  describe(pools: readonly PoolInfo[], accounts: readonly AccountInfo[]): void {
+    for (const pool of pools) this.pools.set(pool.name, pool);
+    for (const info of accounts) {
+      const existing = this.accounts.get(info.accountKey);
+      this.accounts.set(info.accountKey, new Account(info, existing?.state(0)));
+    }
+  }
+
+  /** Pools that queued runs name but the book does not know yet. */
+  unknownPools(): string[] {
+    const unknown = new Set<string>();
+    for (const request of this.queue.all()) {
+      for (const option of request.options) if (!this.pools.has(option.pool)) unknown.add(option.pool);
+    }
+    return [...unknown];
+  }
+
+  accountKeys(): string[] {
+    return [...this.accounts.keys()];
+  }
+
+  /** Queues a run; a run that holds a lease already (a request sent twice) is told so. */
+  request(request: LeaseRequest): 'queued' | 'leased' {
+    if (this.leases.has(request.runId)) return 'leased';
+    this.queue.add(request);
+    return 'queued';
+  }
+
+  leaseOf(runId: string): Lease | undefined {
+    return this.leases.get(runId);
+  }
+
+  /** A run that stopped waiting (cancelled). */
+  withdraw(runId: string): void {
+    this.queue.remove(runId);
+  }
+
+  /**
+   * ACI refused a create the ledger allowed: the lease goes back and the run waits again in its old place (not
+   * a failure, not a restart). A 429 pauses the whole account; a quota error corrects what the ledger knows of
+   * the account (one that says no numbers also cools the pool down); no capacity (ServiceUnavailable) cools
+   * the pool down. Either way the run goes to its next pool with room.
+   */
+  refuse(runId: string, refusal: Refusal, now: number): void {
+    const lease = this.leases.get(runId);
+    if (!lease) return;
+    this.leases.delete(runId);
+    const { grantedAt, waitedMs, pool, spot: _spot, accountKey, ...request } = lease;
+    this.queue.add({ ...request, enqueuedAt: grantedAt - waitedMs });
+    const account = this.accounts.get(accountKey);
+    if (!account) return;
+    if (refusal.kind === 'throttled') {
+      account.pausedUntil = Math.max(account.pausedUntil, now + refusal.retryAfterMs);
+    } else if (refusal.kind === 'capacity') {
+      this.degraded.set(pool, now + this.settings.cooldownMs);
+    } else if (refusal.quota) {
+      this.recordQuota(accountKey, refusal.quota);
+    } else {
+      // ACI says no without saying how much: the pool is passed over for a cool-down (the run tries its next
+      // pool), and the account is taken as full of what the ledger holds until the next reading
+      this.degraded.set(pool, now + this.settings.cooldownMs);
+      for (const quota of ['cores', 'spotCores', 'groups'] as const) {
+        account.external[quota] = Math.max(
+          account.external[quota],
+          account.limit(quota) - this.held(accountKey, quota),
+        );
+      }
+    }
+  }
+
+  /** A reading of one quota (Usages API or an error message): what is used beyond our leases is someone else's. */
+  recordQuota(accountKey: string, reading: QuotaReading): void {
+    const account = this.accounts.get(accountKey);
+    if (!account) return;
+    account.reported[reading.name] = reading.limit;
+    account.external[reading.name] = Math.max(0, reading.used - this.held(accountKey, reading.name));
+  }
+
+  /** The run is about to delete its group: it waits for a delete token. */
+  requestDelete(runId: string): void {
+    if (!this.deleteQueue.includes(runId)) this.deleteQueue.push(runId);
+  }
+
+  /** The run's group is gone (deleted, or never made): its cores and slot are free. */
+  release(runId: string): void {
+    this.leases.delete(runId);
+    this.queue.remove(runId);
+    this.deleteQueue = this.deleteQueue.filter((id) => id !== runId);
+  }
+
+  /** Grants what the budgets, the free capacity, placement and fair share allow now. */
+  allocate(now: number): Allocation {
+    const allocation: Allocation = { grants: [], deletes: [] };
+    const wake = (at: number) => {
+      if (at > now) allocation.wakeAt = Math.min(allocation.wakeAt ?? Infinity, at);
+    };
+    for (const [pool, until] of this.degraded) {
+      if (until <= now) this.degraded.delete(pool);
+      else wake(until);
+    }
+    this.grantDeletes(now, allocation, wake);
+    this.grantCreates(now, allocation, wake);
+    this.grantTimes = this.grantTimes.filter((time) => time > now - 10 * MINUTE * this.timeScale());
+    return allocation;
+  }
+
+  /**
+   * The waiting runs in the order fair share would serve them if capacity freed up one run at a time, with an
+   * estimate of each one's start from the recent grant rate (or, with too few grants yet, the create budget).
+   */
+  queueView(now: number): QueuedRun[] {
+    const held = this.heldByTenant();
+    const next = new Map<string, number>(); // tenant → index of its next run
+    const tenants = this.queue.tenants();
+    const order: LeaseRequest[] = [];
+    for (;;) {
+      const heads: LeaseRequest[] = [];
+      for (const [tenant, queue] of tenants) {
+        const head = queue[next.get(tenant) ?? 0];
+        if (head) heads.push(head);
+      }
+      const pick = this.fairest(held, heads, false);
+      if (!pick) break;
+      order.push(pick);
+      next.set(pick.tenant, (next.get(pick.tenant) ?? 0) + 1);
+      addHeld(held, pick.tenant, pick.cores);
+    }
+    const perMs = this.grantRatePerMs(now);
+    const paused = Math.min(...[...this.accounts.values()].map((account) => account.pausedUntil), Infinity);
+    const start = Math.max(now, paused === Infinity ? now : paused);
+    return order.map((request, index) => ({
+      runId: request.runId,
+      tenant: request.tenant,
+      jobId: request.jobId,
+      position: index + 1,
+      estimatedStartAt: Math.round(start + (index + 1) / perMs),
+    }));
+  }
+
+  standings(): TenantStanding[] {
+    const byTenant = new Map<string, TenantStanding>();
+    const of = (tenant: string) => {
+      let standing = byTenant.get(tenant);
+      if (!standing) byTenant.set(tenant, (standing = { tenant, queued: 0, heldCores: 0, heldGroups: 0 }));
+      return standing;
+    };
+    for (const [tenant, queue] of this.queue.tenants()) of(tenant).queued += queue.length;
+    for (const lease of this.leases.values()) {
+      of(lease.tenant).heldCores += lease.cores;
+      of(lease.tenant).heldGroups++;
+    }
+    return [...byTenant.values()].sort((a, b) => a.tenant.localeCompare(b.tenant));
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  leasesHeld(): Lease[] {
+    return [...this.leases.values()];
+  }
+
+  /** Free capacity of an account: cores (Regular), Spot cores, group slots. */
+  free(accountKey: string): Record<Quota, number> {
+    const account = this.accounts.get(accountKey);
+    if (!account) return { cores: 0, spotCores: 0, groups: 0 };
+    const free = (quota: Quota) =>
+      account.limit(quota) - account.external[quota] - this.held(accountKey, quota);
+    return { cores: free('cores'), spotCores: free('spotCores'), groups: free('groups') };
+  }
+
+  pausedUntil(accountKey: string): number {
+    return this.accounts.get(accountKey)?.pausedUntil ?? 0;
+  }
+
+  degradedPools(now: number): Record<string, number> {
+    return Object.fromEntries([...this.degraded].filter(([, until]) => until > now));
+  }
+
+  snapshot(now: number): BookSnapshot {
+    return {
+      pools: [...this.pools.values()],
+      accounts: [...this.accounts.values()].map((account) => ({
+        ...account.info,
+        state: account.state(now),
+      })),
+      queue: this.queue.all(),
+      leases: this.leasesHeld(),
+      deleteQueue: [...this.deleteQueue],
+      degraded: this.degradedPools(now),
+      grantTimes: [...this.grantTimes],
+    };
+  }
+
+  private grantDeletes(now: number, allocation: Allocation, wake: (at: number) => void): void {
+    const waiting: string[] = [];
+    for (const runId of this.deleteQueue) {
+      const account = this.accounts.get(this.leases.get(runId)?.accountKey ?? '');
+      // a run without a lease (taken back meanwhile) deletes at once: its group must not stay
+      if (!account) {
+        allocation.deletes.push(runId);
+        continue;
+      }
+      if (now < account.pausedUntil) {
+        wake(account.pausedUntil);
+        waiting.push(runId);
+      } else if (!account.deletes.canTake(now)) {
+        wake(account.deletes.nextFreeAt(now));
+        waiting.push(runId);
+      } else {
+        account.deletes.take(now);
+        allocation.deletes.push(runId);
+      }
+    }
+    this.deleteQueue = waiting;
+  }
+
+  private grantCreates(now: number, allocation: Allocation, wake: (at: number) => void): void {
+    const held = this.heldByTenant();
+    const blocked = new Set<string>(); // tenants whose next run fits nowhere now
+    const reserved = new Set<string>(); // accounts held for such runs: no backfill there
+    for (;;) {
+      const heads: LeaseRequest[] = [];
+      for (const [tenant, queue] of this.queue.tenants()) if (!blocked.has(tenant)) heads.push(queue[0]!);
+      const next = this.fairest(held, heads, true);
+      if (!next) break;
+      const usable = next.options.filter(
+        (option) => this.pools.has(option.pool) && !this.degraded.has(option.pool),
+      );
+      if (usable.length === 0) {
+        // every pool it may use is cooling down (or unknown yet): it waits for the first to come back
+        blocked.add(next.tenant);
+        continue;
+      }
+      const option = usable.find((candidate) => {
+        const accountKey = this.pools.get(candidate.pool)!.accountKey;
+        return !reserved.has(accountKey) && this.fits(next, candidate, now, wake);
+      });
+      if (!option) {
+        for (const candidate of usable) reserved.add(this.pools.get(candidate.pool)!.accountKey);
+        blocked.add(next.tenant);
+        continue;
+      }
+      const accountKey = this.pools.get(option.pool)!.accountKey;
+      this.accounts.get(accountKey)!.creates.take(now);
+      this.queue.remove(next.runId);
+      const lease: Lease = {
+        ...next,
+        pool: option.pool,
+        spot: option.spot,
+        accountKey,
+        grantedAt: now,
+        waitedMs: now - next.enqueuedAt,
+      };
+      this.leases.set(lease.runId, lease);
+      this.grantTimes.push(now);
+      addHeld(held, lease.tenant, lease.cores);
+      allocation.grants.push(lease);
+    }
+  }
+
+  /** Whether the run can have a lease in this pool now; when not for a reason that passes in time, when. */
+  private fits(
+    request: LeaseRequest,
+    option: PlacementOption,
+    now: number,
+    wake: (at: number) => void,
+  ): boolean {
+    const pool = this.pools.get(option.pool)!;
+    if (option.spot && !pool.spot) return false;
+    const account = this.accounts.get(pool.accountKey);
+    if (!account) return false;
+    if (now < account.pausedUntil) {
+      wake(account.pausedUntil);
+      return false;
+    }
+    if (!account.creates.canTake(now)) {
+      wake(account.creates.nextFreeAt(now));
+      return false;
+    }
+    const free = this.free(pool.accountKey);
+    return free.groups >= 1 && free[option.spot ? 'spotCores' : 'cores'] >= request.cores;
+  }
+
+  /** Cores (Regular or Spot) or group slots held by leases in an account. */
+  private held(accountKey: string, quota: Quota): number {
+    let held = 0;
+    for (const lease of this.leases.values()) {
+      if (lease.accountKey !== accountKey) continue;
+      if (quota === 'groups') held++;
+      else if ((quota === 'spotCores') === lease.spot) held += lease.cores;
+    }
+    return held;
+  }
+
+  private heldByTenant(): Map<string, { cores: number; groups: number }> {
+    const held = new Map<string, { cores: number; groups: number }>();
+    for (const lease of this.leases.values()) addHeld(held, lease.tenant, lease.cores);
+    return held;
+  }
+
+  /**
+   * The run fair share serves next among the tenants' next runs (`heads`): the tenant with the least
+   * (held + asked) cores per weight, ties to the earlier request. With `withCaps`, tenants at their caps are
+   * passed over.
+   */
+  private fairest(
+    held: Map<string, { cores: number; groups: number }>,
+    heads: readonly LeaseRequest[],
+    withCaps: boolean,
+  ): LeaseRequest | undefined {
+    let best: { request: LeaseRequest; share: number } | undefined;
+    for (const head of heads) {
+      const policy = this.settings.policyOf(head.tenant);
+      const mine = held.get(head.tenant) ?? { cores: 0, groups: 0 };
+      if (withCaps) {
+        if (policy.maxCores !== undefined && mine.cores + head.cores > policy.maxCores) continue;
+        if (policy.maxGroups !== undefined && mine.groups + 1 > policy.maxGroups) continue;
+      }
+      const share = (mine.cores + head.cores) / policy.weight;
+      if (
+        !best ||
+        share < best.share ||
+        (share === best.share && head.enqueuedAt < best.request.enqueuedAt)
+      ) {
+        best = { request: head, share };
+      }
+    }
+    return best?.request;
+  }
+
+  private timeScale(): number {
+    return Math.min(...[...this.accounts.values()].map((account) => account.info.windowScale), 1);
+  }
+
+  /**
+   * Grants per ms lately (over the last 10 minutes, or since the first grant in them: a ledger granting for a
+   * minute has a minute's rate); with fewer than 3 grants, what the create budgets allow.
+   */
+  private grantRatePerMs(now: number): number {
+    const span = 10 * MINUTE * this.timeScale();
+    const recent = this.grantTimes.filter((time) => time > now - span);
+    if (recent.length >= 3) return recent.length / Math.max(now - recent[0]!, MINUTE * this.timeScale());
+    let rate = 0;
+    for (const { info } of this.accounts.values()) {
+      const scale = info.windowScale * WINDOW_MARGIN;
+      rate += Math.min(
+        info.limits.createsPer5Min / (5 * MINUTE * scale),
+        info.limits.createsPerHour / (60 * MINUTE * scale),
+      );
+    }
+    return rate || 1 / MINUTE;
+  }
+}
+
+function addHeld(held: Map<string, { cores: number; groups: number }>, tenant: string, cores: number): void {
+  const mine = held.get(tenant) ?? { cores: 0, groups: 0 };
+  held.set(tenant, { cores: mine.cores + cores, groups: mine.groups + 1 });
+}
+
+/** Within a tenant: lower priority number first, then the earlier request. */
+function before(a: LeaseRequest, b: LeaseRequest): boolean {
+  return a.priority !== b.priority ? a.priority < b.priority : a.enqueuedAt < b.enqueuedAt;
+}
