@@ -29,9 +29,11 @@ import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
 import type { CodecEndpointOptions } from '../security/data-converter';
 import { registerCodecRoutes } from './codec-routes';
+import { defaultConsoleDir, registerConsoleRoutes } from './console-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
 import { registerRunsRoutes } from './runs-routes';
+import { registerTenantRoutes } from './tenant-routes';
 
 export interface ApiServerOptions {
   /** submits and reads jobs; its settings say how containers report back */
@@ -42,6 +44,8 @@ export interface ApiServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** the Web UI's codec endpoint, when payloads are encrypted and a codec token is set */
   codecEndpoint?: CodecEndpointOptions;
+  /** the built tenant console served under /console/ (default dist/console); false: no console */
+  consoleDir?: string | false;
 }
 
 /** How long clients wait before retrying while Temporal is away (a server restart takes seconds). */
@@ -137,11 +141,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   );
 
   await registerJobsRoutes(app, options);
+  await registerTenantRoutes(app, options);
   await registerRunsRoutes(app, {
     client: options.jobs.temporal,
     runTokens: new RunTokens(options.callbackSecret),
   });
   if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
+  if (options.consoleDir !== false) {
+    await registerConsoleRoutes(app, options.consoleDir ?? defaultConsoleDir());
+  }
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
   return app;
