@@ -31,7 +31,9 @@ function main(): number {
     return 1;
   }
   const version = spawnSync(chromium, ['--version', ...chromiumArgs()], { encoding: 'utf8' });
-  console.log(`Chromium for the browser tests: ${chromium} (${(version.stdout || '').trim() || 'version unknown'})`);
+  console.log(
+    `Chromium for the browser tests: ${chromium} (${(version.stdout || '').trim() || 'version unknown'})`,
+  );
   return 0;
 }
 

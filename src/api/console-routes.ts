@@ -36,7 +36,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, consoleDir: st
       withSecurityHeaders(reply)
         .code(503)
         .type('text/plain; charset=utf-8')
-        .send('The console is not built: run `npm run build` (or `npm run build:console`) and restart the API.'),
+        .send(
+          'The console is not built: run `npm run build` (or `npm run build:console`) and restart the API.',
+        ),
     );
     return;
   }
@@ -45,6 +47,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, consoleDir: st
     prefix: CONSOLE_PATH,
     index: ['index.html'],
     wildcard: true,
+    // ours, below: send's own would mark the page cacheable
+    cacheControl: false,
     setHeaders: (response, path) => {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
       // Vite names the bundles by their content hash: they never change; the page itself is always asked again

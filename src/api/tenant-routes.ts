@@ -28,7 +28,10 @@ const costQuery = z
   })
   .strict();
 
-export async function registerTenantRoutes(app: FastifyInstance, options: TenantRoutesOptions): Promise<void> {
+export async function registerTenantRoutes(
+  app: FastifyInstance,
+  options: TenantRoutesOptions,
+): Promise<void> {
   const tenantOf = tenantAuth(options.apiKeys);
   const security = [{ apiKey: [] }];
 

@@ -60,8 +60,13 @@ function jobIdOf(target: Page): string {
   return decodeURIComponent(match[1]);
 }
 
+/** Follows a link of the console's navigation bar. */
+async function goTo(target: Page, name: 'Jobs' | 'Submit' | 'Cost'): Promise<void> {
+  await target.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).click();
+}
+
 async function submitExample(name: string): Promise<string> {
-  await page.getByRole('link', { name: 'Submit', exact: true }).click();
+  await goTo(page, 'Submit');
   await page.getByLabel('Start from an example').selectOption(name);
   await page.getByRole('button', { name: 'Load example' }).click();
   await page.getByTestId('spec-ok').waitFor();
@@ -75,7 +80,10 @@ async function cellPosition(target: Page, index: number): Promise<{ x: number; y
   const grid = target.getByTestId('instance-grid');
   const columns = Number(await grid.getAttribute('data-columns'));
   const pitch = Number(await grid.getAttribute('data-cell'));
-  return { x: (index % columns) * pitch + pitch / 2 - 1, y: Math.floor(index / columns) * pitch + pitch / 2 - 1 };
+  return {
+    x: (index % columns) * pitch + pitch / 2 - 1,
+    y: Math.floor(index / columns) * pitch + pitch / 2 - 1,
+  };
 }
 
 async function apiGet<T>(path: string, key: string): Promise<T> {
@@ -150,7 +158,7 @@ describe('the tenant console', () => {
   });
 
   it('lists the jobs with their status, counts by phase and cost, filtered by status', async () => {
-    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await goTo(page, 'Jobs');
     const row = page.locator(`tr[data-job-id="${sampleJobId}"]`);
     await row.locator('.badge', { hasText: 'Completed' }).waitFor();
     await row.getByText('3 succeeded').waitFor();
@@ -169,7 +177,7 @@ describe('the tenant console', () => {
     expect(cost.jobs.map((job) => job.jobId)).toContain(sampleJobId);
     expect(cost.costUsd).toBeGreaterThan(0);
 
-    await page.getByRole('link', { name: 'Cost', exact: true }).click();
+    await goTo(page, 'Cost');
     await page.getByTestId('cost-totals').waitFor();
     expect(await page.getByTestId('cost-total').textContent()).toBe(`$${cost.costUsd.toFixed(6)}`);
     await page.getByTestId('cost-jobs').getByRole('link', { name: sampleJobId }).waitFor();
@@ -197,9 +205,14 @@ describe('the tenant console', () => {
       await other.goto(`${stack.apiUrl}/console/#/jobs/${sampleJobId}`);
       await other.getByRole('heading', { name: 'No such job' }).waitFor();
       await other.goto(`${stack.apiUrl}/console/#/jobs/${sampleJobId}/instances/0`);
-      await other.getByText(`Instance 0 has not started yet`).waitFor();
+      await other.getByRole('heading', { name: 'No such job' }).waitFor();
+      expect(await other.getByTestId('instance-panel').count()).toBe(0);
+      const instance = await fetch(`${stack.apiUrl}/v1/jobs/${sampleJobId}/instances/0`, {
+        headers: { authorization: `Bearer ${keys.globex}` },
+      });
+      expect(instance.status).toBe(404);
 
-      await other.getByRole('link', { name: 'Cost', exact: true }).click();
+      await goTo(other, 'Cost');
       await other.getByTestId('cost-totals').waitFor();
       expect(await other.getByTestId('cost-total').textContent()).toBe('$0.00');
       expect(await other.getByText(sampleJobId).count()).toBe(0);
@@ -216,7 +229,7 @@ describe('the tenant console', () => {
       'ports: [20008]',
       'colour: blue',
     ].join('\n');
-    await page.getByRole('link', { name: 'Submit', exact: true }).click();
+    await goTo(page, 'Submit');
     await page.getByLabel('Job spec (YAML or JSON)').fill(spec);
     const problems = page.getByTestId('spec-problems').locator('li');
     await problems.first().waitFor();
@@ -235,10 +248,18 @@ describe('the tenant console', () => {
     const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${keys.acme}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ image: 'acibatch.azurecr.io/samples/batch-job:1', cpu: 99, instances: 0, ports: [20008], colour: 'blue' }),
+      body: JSON.stringify({
+        image: 'acibatch.azurecr.io/samples/batch-job:1',
+        cpu: 99,
+        instances: 0,
+        ports: [20008],
+        colour: 'blue',
+      }),
     });
     expect(response.status).toBe(400);
-    const { error } = (await response.json()) as { error: { details: Array<{ path: string; message: string }> } };
+    const { error } = (await response.json()) as {
+      error: { details: Array<{ path: string; message: string }> };
+    };
     expect(shown.map(({ path, message }) => ({ path, message }))).toEqual(error.details);
     expect(error.details.map((detail) => detail.path)).toEqual(
       expect.arrayContaining(['cpu', 'instances', 'ports.0', '(spec)']),
@@ -272,7 +293,12 @@ describe('the tenant console', () => {
   });
 
   it('fits a phone screen', async () => {
-    const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await browser.newContext({
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const small = await phone.newPage();
       await signIn(small, keys.acme);
@@ -311,7 +337,15 @@ function syntheticStatus(jobId: string, total: number): JobStatus {
     jobId,
     state: 'Running',
     total,
-    counts: { pending: 6000, queued: 300, running: 650, Succeeded: 3000, Failed: 50, TimedOut: 0, Cancelled: 0 },
+    counts: {
+      pending: 6000,
+      queued: 300,
+      running: 650,
+      Succeeded: 3000,
+      Failed: 50,
+      TimedOut: 0,
+      Cancelled: 0,
+    },
     percent: 33,
     instances,
   };

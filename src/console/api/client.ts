@@ -73,7 +73,9 @@ export function createApi(key: string, onUnauthorized: () => void): Api {
 async function problemOf(response: Response): Promise<ApiProblem> {
   const retryAfter = Number(response.headers.get('retry-after')) || undefined;
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string; details?: unknown } };
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; details?: unknown };
+    };
     return new ApiProblem(
       response.status,
       body.error?.code ?? `Http${response.status}`,
@@ -82,7 +84,13 @@ async function problemOf(response: Response): Promise<ApiProblem> {
       retryAfter,
     );
   } catch {
-    return new ApiProblem(response.status, `Http${response.status}`, response.statusText, undefined, retryAfter);
+    return new ApiProblem(
+      response.status,
+      `Http${response.status}`,
+      response.statusText,
+      undefined,
+      retryAfter,
+    );
   }
 }
 

@@ -61,7 +61,9 @@ export function App() {
           <NavLink route={{ page: 'jobs' }} current={route} label="Jobs" />
           <NavLink route={{ page: 'submit' }} current={route} label="Submit" />
           <NavLink route={{ page: 'cost' }} current={route} label="Cost" />
-          {capabilities.schedules && <NavLink route={{ page: 'schedules' }} current={route} label="Schedules" />}
+          {capabilities.schedules && (
+            <NavLink route={{ page: 'schedules' }} current={route} label="Schedules" />
+          )}
         </nav>
         <span className="tenant" data-testid="tenant">
           Tenant <strong>{context.tenant}</strong>

@@ -6,7 +6,13 @@ import { useState, type FormEvent } from 'react';
 import { ApiProblem, createApi } from '../api/client';
 import type { Session } from '../api/session';
 
-export function SignIn({ onSignedIn, expired }: { onSignedIn: (session: Session) => void; expired: boolean }) {
+export function SignIn({
+  onSignedIn,
+  expired,
+}: {
+  onSignedIn: (session: Session) => void;
+  expired: boolean;
+}) {
   const [key, setKey] = useState('');
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);

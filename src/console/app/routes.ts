@@ -16,14 +16,26 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second, third, fourth] = parts;
   if (parts.length === 0 || (first === 'jobs' && parts.length === 1)) {
-    return { page: 'jobs', status: params.get('status') ?? undefined, since: params.get('since') ?? undefined };
+    return {
+      page: 'jobs',
+      status: params.get('status') ?? undefined,
+      since: params.get('since') ?? undefined,
+    };
   }
   if (first === 'jobs' && second && parts.length === 2) return { page: 'job', jobId: second };
-  if (first === 'jobs' && second && third === 'instances' && fourth && /^\d+$/.test(fourth) && parts.length === 4) {
+  if (
+    first === 'jobs' &&
+    second &&
+    third === 'instances' &&
+    fourth &&
+    /^\d+$/.test(fourth) &&
+    parts.length === 4
+  ) {
     return { page: 'job', jobId: second, instance: Number(fourth) };
   }
   if (first === 'submit' && parts.length === 1) return { page: 'submit' };
-  if (first === 'cost' && parts.length === 1) return { page: 'cost', period: params.get('period') ?? undefined };
+  if (first === 'cost' && parts.length === 1)
+    return { page: 'cost', period: params.get('period') ?? undefined };
   if (first === 'schedules' && parts.length === 1) return { page: 'schedules' };
   return { page: 'not-found', path };
 }

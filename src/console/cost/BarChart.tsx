@@ -29,7 +29,10 @@ export function BarChart(props: BarChartProps) {
     if (!canvas.current) return;
     chart.current = new Chart(canvas.current, {
       type: 'bar',
-      data: { labels: [], datasets: [{ label: props.valueLabel, data: [], backgroundColor: '#0072b2' }] },
+      data: {
+        labels: [],
+        datasets: [{ label: props.valueLabel, data: [], backgroundColor: '#0072b2', maxBarThickness: 36 }],
+      },
       options: {
         animation: false,
         responsive: true,

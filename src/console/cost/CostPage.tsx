@@ -48,7 +48,10 @@ export function CostPage({ period }: { period?: string }) {
       <form className="filters" onSubmit={(event) => event.preventDefault()}>
         <label>
           Period
-          <select value={chosen.value} onChange={(event) => navigate({ page: 'cost', period: event.target.value })}>
+          <select
+            value={chosen.value}
+            onChange={(event) => navigate({ page: 'cost', period: event.target.value })}
+          >
             {PERIODS.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
@@ -58,8 +61,8 @@ export function CostPage({ period }: { period?: string }) {
         </label>
       </form>
       <p className="hint">
-        Estimates: billed container-seconds (create to delete or stop) at the prices each job was submitted with.
-        A job counts on the day it started (UTC).
+        Estimates: billed container-seconds (create to delete or stop) at the prices each job was submitted
+        with. A job counts on the day it started (UTC).
       </p>
       <ErrorNote error={cost.error} what="the cost" />
       {cost.loading && <p role="status">Adding up…</p>}

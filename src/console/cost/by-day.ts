@@ -21,7 +21,12 @@ export function costByDay(jobs: JobCost[], since: string, until: string): DayCos
   const last = Math.floor((Date.parse(until) - 1) / DAY_MS);
   const days = new Map<number, DayCost>();
   for (let day = first; day <= last && days.size < 400; day++) {
-    days.set(day, { day: new Date(day * DAY_MS).toISOString().slice(0, 10), costUsd: 0, billedSeconds: 0, jobs: 0 });
+    days.set(day, {
+      day: new Date(day * DAY_MS).toISOString().slice(0, 10),
+      costUsd: 0,
+      billedSeconds: 0,
+      jobs: 0,
+    });
   }
   for (const job of jobs) {
     const entry = days.get(Math.floor(Date.parse(job.startedAt) / DAY_MS));

@@ -79,6 +79,7 @@ export function InstanceGrid({ codes, selected, onSelect, describe, label }: Ins
     }
   };
   const onKeyDown = (event: KeyboardEvent) => {
+    setHover(undefined); // the keyboard's cell is the one to announce now
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       onSelect(cursor);

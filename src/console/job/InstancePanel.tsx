@@ -12,7 +12,15 @@ import { Progress } from '../ui/Progress';
 import { LogView } from './LogView';
 import { OutputsView } from './OutputsView';
 
-export function InstancePanel({ jobId, index, onClose }: { jobId: string; index: number; onClose: () => void }) {
+export function InstancePanel({
+  jobId,
+  index,
+  onClose,
+}: {
+  jobId: string;
+  index: number;
+  onClose: () => void;
+}) {
   const { api } = useConsole();
   const instance = usePoll(
     (signal) => api.get<InstanceAnswer>(jobPath(jobId, 'instances', index), signal),
@@ -57,7 +65,9 @@ export function InstancePanel({ jobId, index, onClose }: { jobId: string; index:
         </dl>
       )}
       {answer?.result && <ResultFacts result={answer.result} />}
-      {answer && !answer.progress && !answer.result && <p role="status">It ended {answer.state} without a result.</p>}
+      {answer && !answer.progress && !answer.result && (
+        <p role="status">It ended {answer.state} without a result.</p>
+      )}
       {answer && <LogView jobId={jobId} index={index} answer={answer} />}
       {answer?.result?.result !== undefined && (
         <>

@@ -37,7 +37,9 @@ export function JobActions({ job, onChanged }: { job: JobAnswer; onChanged: () =
             navigate({ page: 'job', jobId: rerun.jobId });
           }}
         >
-          <p>A new job runs the failed, timed-out and cancelled instances again, with their own parameters.</p>
+          <p>
+            A new job runs the failed, timed-out and cancelled instances again, with their own parameters.
+          </p>
         </ConfirmButton>
       )}
     </div>

@@ -37,7 +37,8 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
       <section>
         <h1>No such job</h1>
         <p role="alert">
-          Tenant {tenant} has no job <code>{jobId}</code>. <a href={hrefOf({ page: 'jobs' })}>See your jobs</a>.
+          Tenant {tenant} has no job <code>{jobId}</code>.{' '}
+          <a href={hrefOf({ page: 'jobs' })}>See your jobs</a>.
         </p>
       </section>
     );
@@ -50,7 +51,8 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
     return [
       `Instance ${index}: ${phaseLabel(phase)}`,
       percent !== undefined && `${percent}%`,
-      queued && `number ${queued.position} in the queue${queued.estimatedStartAt ? `, expected to start ${when(queued.estimatedStartAt)}` : ''}`,
+      queued &&
+        `number ${queued.position} in the queue${queued.estimatedStartAt ? `, expected to start ${when(queued.estimatedStartAt)}` : ''}`,
     ]
       .filter(Boolean)
       .join(', ');
@@ -75,7 +77,9 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
         <>
           <dl className="facts wide" data-testid="job-facts">
             <dt>Progress</dt>
-            <dd>{percent === undefined ? '—' : <Progress percent={percent} label={`Progress of ${jobId}`} />}</dd>
+            <dd>
+              {percent === undefined ? '—' : <Progress percent={percent} label={`Progress of ${jobId}`} />}
+            </dd>
             <dt>Instances</dt>
             <dd>{cells.codes.length.toLocaleString()}</dd>
             {queue && queue.waiting > 0 && (
@@ -99,7 +103,8 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
                 <dt>Cost</dt>
                 <dd data-testid="job-cost">
                   {usd(summary.costUsd)}
-                  {summary.spot && ` (Spot: ${usd(summary.spot.costUsd)}, ${summary.spot.evictions} evictions)`}
+                  {summary.spot &&
+                    ` (Spot: ${usd(summary.spot.costUsd)}, ${summary.spot.evictions} evictions)`}
                 </dd>
               </>
             )}
@@ -143,7 +148,8 @@ function InstancePicker({ count, jobId }: { count: number; jobId: string }) {
       onSubmit={(event) => {
         event.preventDefault();
         const value = Number(new FormData(event.currentTarget).get('instance'));
-        if (Number.isInteger(value) && value >= 0 && value < count) navigate({ page: 'job', jobId, instance: value });
+        if (Number.isInteger(value) && value >= 0 && value < count)
+          navigate({ page: 'job', jobId, instance: value });
       }}
     >
       <label>

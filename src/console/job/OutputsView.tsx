@@ -22,7 +22,9 @@ function OutputList({ jobId, index }: { jobId: string; index: number }) {
     { minMs: 2000, maxMs: 15_000, done: () => true },
   );
   const download = async (name: string) => {
-    const response = await api.fetchRaw(`${jobPath(jobId, 'instances', index, 'outputs')}/${encodeURI(name)}`);
+    const response = await api.fetchRaw(
+      `${jobPath(jobId, 'instances', index, 'outputs')}/${encodeURI(name)}`,
+    );
     const url = URL.createObjectURL(await response.blob());
     const link = document.createElement('a');
     link.href = url;

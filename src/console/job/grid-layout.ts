@@ -38,7 +38,12 @@ export function cellAt(layout: GridLayout, count: number, x: number, y: number):
 }
 
 /** Where a key moves the selection: arrows by a cell or a row, Page keys by ten rows, Home/End to the ends. */
-export function moveSelection(layout: GridLayout, count: number, from: number, key: string): number | undefined {
+export function moveSelection(
+  layout: GridLayout,
+  count: number,
+  from: number,
+  key: string,
+): number | undefined {
   const steps: Record<string, number> = {
     ArrowLeft: -1,
     ArrowRight: 1,

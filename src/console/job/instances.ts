@@ -23,7 +23,10 @@ export function instanceCells(job: JobAnswer): InstanceCells {
     codes[instance.index] = code(instance.phase);
     if (instance.percent !== undefined) percents.set(instance.index, instance.percent);
     if (instance.queuePosition !== undefined) {
-      queue.set(instance.index, { position: instance.queuePosition, estimatedStartAt: instance.estimatedStartAt });
+      queue.set(instance.index, {
+        position: instance.queuePosition,
+        estimatedStartAt: instance.estimatedStartAt,
+      });
     }
   }
   for (const run of job.result?.runs ?? []) {
@@ -37,7 +40,10 @@ function code(phase: Phase): number {
 }
 
 /** The earliest expected start among the queued instances, and how many wait. */
-export function queueSummary(cells: InstanceCells): { waiting: number; next?: { position: number; estimatedStartAt?: string } } {
+export function queueSummary(cells: InstanceCells): {
+  waiting: number;
+  next?: { position: number; estimatedStartAt?: string };
+} {
   let next: { position: number; estimatedStartAt?: string } | undefined;
   for (const entry of cells.queue.values()) if (!next || entry.position < next.position) next = entry;
   return { waiting: cells.queue.size, next };

@@ -40,7 +40,10 @@ export function JobsPage({ status, since }: { status?: string; since?: string })
       <form className="filters" onSubmit={(event) => event.preventDefault()}>
         <label>
           Status
-          <select value={status ?? ''} onChange={(event) => setFilter({ status: event.target.value || undefined })}>
+          <select
+            value={status ?? ''}
+            onChange={(event) => setFilter({ status: event.target.value || undefined })}
+          >
             <option value="">Any status</option>
             {STATUS_FILTERS.map((value) => (
               <option key={value} value={value}>
@@ -51,7 +54,10 @@ export function JobsPage({ status, since }: { status?: string; since?: string })
         </label>
         <label>
           Started
-          <select value={since ?? ''} onChange={(event) => setFilter({ since: event.target.value || undefined })}>
+          <select
+            value={since ?? ''}
+            onChange={(event) => setFilter({ since: event.target.value || undefined })}
+          >
             <option value="">Any time</option>
             {SINCE_FILTERS.map((option) => (
               <option key={option.value} value={option.value}>

@@ -29,8 +29,8 @@ export function jobCounts(job: JobAnswer): Array<{ phase: Phase; count: number }
   return counts.filter((entry) => entry.count > 0);
 }
 
-/** The job's progress: the live percent, or 100 once it ended. */
+/** The job's progress: the live percent, 100 once it completed; none for a job that ended otherwise. */
 export function jobPercent(job: JobAnswer): number | undefined {
   if (job.status) return job.status.percent;
-  return job.state === 'Running' ? undefined : 100;
+  return job.state === 'Completed' ? 100 : undefined;
 }

@@ -14,9 +14,7 @@ export interface PollPace {
 const STRETCH = 1.6;
 
 export type PollOutcome =
-  | { kind: 'changed' }
-  | { kind: 'unchanged' }
-  | { kind: 'failed'; retryAfterSeconds?: number };
+  { kind: 'changed' } | { kind: 'unchanged' } | { kind: 'failed'; retryAfterSeconds?: number };
 
 /**
  * The next interval after `current`: back to the fastest when the answer changed, stretched when it did not

@@ -101,8 +101,8 @@ export function SubmitPage() {
         ) : (
           check.spec && (
             <p className="ok" data-testid="spec-ok">
-              Valid: {instanceCount(check.spec).toLocaleString()} × <code>{check.spec.image}</code> ({check.spec.cpu}{' '}
-              vCPU, {check.spec.memoryGB} GB each)
+              Valid: {instanceCount(check.spec).toLocaleString()} × <code>{check.spec.image}</code> (
+              {check.spec.cpu} vCPU, {check.spec.memoryGB} GB each)
             </p>
           )
         )}

@@ -1,8 +1,8 @@
 /**
- * The example specs to start from: examples/specs, bundled at build time. Each is shown with the signed-in
- * tenant (the examples say "demo"), comments kept.
+ * The example specs to start from: examples/specs, bundled at build time, the sample batch job first. Each is
+ * shown with the signed-in tenant (the examples say "demo").
  */
-import { parseDocument } from 'yaml';
+import { specTextWithTenant } from './spec-text';
 
 const files = import.meta.glob<string>('../../../examples/specs/*.{yaml,yml,json}', {
   query: '?raw',
@@ -15,17 +15,12 @@ export interface Example {
   text: string;
 }
 
+const FIRST = 'sample-batch-job.yaml';
+
 export const EXAMPLES: Example[] = Object.entries(files)
   .map(([path, text]) => ({ name: path.slice(path.lastIndexOf('/') + 1), text }))
-  .sort((a, b) => (a.name === 'sample-batch-job.yaml' ? -1 : b.name === 'sample-batch-job.yaml' ? 1 : a.name.localeCompare(b.name)));
+  .sort((a, b) => Number(b.name === FIRST) - Number(a.name === FIRST) || a.name.localeCompare(b.name));
 
-/** The example's text with `tenant` set to the signed-in tenant. */
 export function exampleFor(example: Example, tenant: string): string {
-  if (example.name.endsWith('.json')) {
-    const spec = JSON.parse(example.text) as Record<string, unknown>;
-    return `${JSON.stringify({ ...spec, tenant }, null, 2)}\n`;
-  }
-  const document = parseDocument(example.text);
-  if (document.has('tenant')) document.set('tenant', tenant);
-  return document.toString();
+  return specTextWithTenant(example.name, example.text, tenant);
 }

@@ -24,7 +24,8 @@ export interface SpecCheck {
 }
 
 export function checkSpec(text: string, tenant: string): SpecCheck {
-  if (!text.trim()) return { problems: [{ path: '(spec)', message: 'Write a job spec, or start from an example.' }] };
+  if (!text.trim())
+    return { problems: [{ path: '(spec)', message: 'Write a job spec, or start from an example.' }] };
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines });
   if (document.errors.length > 0) {
@@ -38,7 +39,9 @@ export function checkSpec(text: string, tenant: string): SpecCheck {
   }
   const value: unknown = document.toJS();
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { problems: [{ path: '(spec)', message: 'A job spec is a map of fields: image, instances, cpu, …' }] };
+    return {
+      problems: [{ path: '(spec)', message: 'A job spec is a map of fields: image, instances, cpu, …' }],
+    };
   }
   const fields = value as Record<string, unknown>;
   // the API's rule (src/api/tenant-key.ts): a key submits for its own tenant only
@@ -73,7 +76,8 @@ type Document = ReturnType<typeof parseDocument>;
 /** The line of the field at `path`, or of its nearest written parent (a missing field has no line of its own). */
 function lineOf(document: Document, lines: LineCounter, path: Array<string | number>): number | undefined {
   for (let depth = path.length; depth > 0; depth--) {
-    const node = document.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    const node = document.getIn(path.slice(0, depth), true) as
+      { range?: [number, number, number] } | undefined;
     if (node?.range) return lines.linePos(node.range[0]).line;
   }
   return undefined;

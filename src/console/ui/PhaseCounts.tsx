@@ -1,7 +1,13 @@
 /** Instance counts by phase, each with its colour and its name: the legend of the grid, and a list row's summary. */
 import { PHASE_COLOURS, type Phase } from './phases';
 
-export function PhaseCounts({ counts, label }: { counts: Array<{ phase: Phase; count: number }>; label: string }) {
+export function PhaseCounts({
+  counts,
+  label,
+}: {
+  counts: Array<{ phase: Phase; count: number }>;
+  label: string;
+}) {
   return (
     <ul className="phase-counts" aria-label={label}>
       {counts.map(({ phase, count }) => (

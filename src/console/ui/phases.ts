@@ -52,5 +52,7 @@ export function phaseOfCode(code: number): Phase {
 export function countPhases(codes: Uint8Array): Array<{ phase: Phase; count: number }> {
   const counts = new Array<number>(PHASES.length).fill(0);
   for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
-  return PHASES.map((phase, code) => ({ phase, count: counts[code] ?? 0 })).filter((entry) => entry.count > 0);
+  return PHASES.map((phase, code) => ({ phase, count: counts[code] ?? 0 })).filter(
+    (entry) => entry.count > 0,
+  );
 }
