@@ -4,7 +4,7 @@
  * what to install. Exits 0 with the binary's path when Chromium is there.
  */
 import { spawnSync } from 'node:child_process';
-import { chromiumArgs, findChromium, INSTALL_HINT } from '../dev/chromium';
+import { findChromium, INSTALL_HINT } from '../dev/chromium';
 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, {
@@ -19,6 +19,10 @@ function canApt(): boolean {
 }
 
 function main(): number {
+  if (process.env.CHROMIUM_PATH && !findChromium()) {
+    console.error(`CHROMIUM_PATH is ${process.env.CHROMIUM_PATH}, which does not exist. ${INSTALL_HINT}`);
+    return 1;
+  }
   let chromium = findChromium();
   if (!chromium && canApt()) {
     console.log('Installing Debian’s chromium package (apt-get) ...');
@@ -30,7 +34,7 @@ function main(): number {
     console.error(`No Chromium found. ${INSTALL_HINT}`);
     return 1;
   }
-  const version = spawnSync(chromium, ['--version', ...chromiumArgs()], { encoding: 'utf8' });
+  const version = spawnSync(chromium, ['--version'], { encoding: 'utf8' });
   console.log(
     `Chromium for the browser tests: ${chromium} (${(version.stdout || '').trim() || 'version unknown'})`,
   );
