@@ -63,49 +63,51 @@ export function SubmitPage() {
           Load example
         </button>
       </form>
-      <div className="editor">
-        <label htmlFor="spec">Job spec (YAML or JSON)</label>
-        <textarea
-          id="spec"
-          value={text}
-          onChange={(event) => edit(event.target.value)}
-          spellCheck={false}
-          autoCapitalize="off"
-          autoCorrect="off"
-          rows={22}
-          aria-invalid={problems.length > 0}
-          aria-describedby="spec-check"
-        />
-      </div>
-      <div id="spec-check" aria-live="polite">
-        {refusal && (
-          <p className="error" role="alert">
-            {refusal.message}
-          </p>
-        )}
-        {problems.length > 0 ? (
-          <>
-            <h2 className="problems-title">
-              {problems.length === 1 ? '1 problem' : `${problems.length} problems`} to fix
-            </h2>
-            <ul className="problems" data-testid="spec-problems">
-              {problems.map((problem, i) => (
-                <li key={`${problem.path}-${i}`}>
-                  <code>{problem.path}</code>
-                  {problem.line !== undefined && <span className="hint"> (line {problem.line})</span>}:{' '}
-                  <span>{problem.message}</span>
-                </li>
-              ))}
-            </ul>
-          </>
-        ) : (
-          check.spec && (
-            <p className="ok" data-testid="spec-ok">
-              Valid: {instanceCount(check.spec).toLocaleString()} × <code>{check.spec.image}</code> (
-              {check.spec.cpu} vCPU, {check.spec.memoryGB} GB each)
+      <div className="submit-layout">
+        <div className="editor">
+          <label htmlFor="spec">Job spec (YAML or JSON)</label>
+          <textarea
+            id="spec"
+            value={text}
+            onChange={(event) => edit(event.target.value)}
+            spellCheck={false}
+            autoCapitalize="off"
+            autoCorrect="off"
+            rows={18}
+            aria-invalid={problems.length > 0}
+            aria-describedby="spec-check"
+          />
+        </div>
+        <div id="spec-check" aria-live="polite">
+          {refusal && (
+            <p className="error" role="alert">
+              {refusal.message}
             </p>
-          )
-        )}
+          )}
+          {problems.length > 0 ? (
+            <>
+              <h2 className="problems-title">
+                {problems.length === 1 ? '1 problem' : `${problems.length} problems`} to fix
+              </h2>
+              <ul className="problems" data-testid="spec-problems">
+                {problems.map((problem, i) => (
+                  <li key={`${problem.path}-${i}`}>
+                    <code>{problem.path}</code>
+                    {problem.line !== undefined && <span className="hint"> (line {problem.line})</span>}:{' '}
+                    <span>{problem.message}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            check.spec && (
+              <p className="ok" data-testid="spec-ok">
+                Valid: {instanceCount(check.spec).toLocaleString()} × <code>{check.spec.image}</code> (
+                {check.spec.cpu} vCPU, {check.spec.memoryGB} GB each)
+              </p>
+            )
+          )}
+        </div>
       </div>
       <button type="button" disabled={busy || problems.length > 0} onClick={() => void submit()}>
         {busy ? 'Submitting…' : 'Submit job'}
