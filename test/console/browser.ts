@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { chromiumArgs } from '../../dev/chromium';
 
@@ -12,9 +12,18 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: inject('chromiumPath'), headless: true, args: chromiumArgs() });
 }
 
+/** The same words, numbers and times on every machine: English, UTC. */
+const STABLE = { locale: 'en-US', timezoneId: 'UTC' } as const;
+
 /** A laptop's screen and a phone's. */
-export const LAPTOP = { width: 1280, height: 860 };
-export const PHONE = { width: 390, height: 844 };
+export const LAPTOP: BrowserContextOptions = { ...STABLE, viewport: { width: 1280, height: 860 } };
+export const PHONE: BrowserContextOptions = {
+  ...STABLE,
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
 
 /**
  * Screenshots of the main pages: into .data/screenshots by default (git-ignored), and into the README's

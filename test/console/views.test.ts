@@ -1,7 +1,7 @@
 /**
  * The console's pure parts: routes (the key never in one), the instance grid's layout, hit tests and keyboard
  * moves at 3 and 10,000 instances, instance cells from a status or a summary, cost per day, the optional
- * routes read from the OpenAPI document.
+ * routes read from the OpenAPI document, money and durations in words.
  */
 import { describe, expect, it } from 'vitest';
 import { capabilitiesOf } from '../../src/console/api/capabilities';
@@ -10,6 +10,7 @@ import { costByDay, topJobs } from '../../src/console/cost/by-day';
 import { cellAt, cellOrigin, gridLayout, moveSelection } from '../../src/console/job/grid-layout';
 import { instanceCells, queueSummary } from '../../src/console/job/instances';
 import { listQuery } from '../../src/console/jobs/filters';
+import { seconds, usd } from '../../src/console/ui/format';
 import { countPhases, PHASE_CODE } from '../../src/console/ui/phases';
 import type { JobAnswer } from '../../src/console/api/types';
 
@@ -179,5 +180,22 @@ describe('capabilities', () => {
         '/v1/jobs/{jobId}/instances/{index}/outputs',
       ]),
     ).toEqual({ schedules: true, rerun: true, logArchive: true, outputs: true });
+  });
+});
+
+describe('money and durations', () => {
+  it('shows cents, and six decimals for a fraction of a cent that is not zero', () => {
+    expect(usd(undefined)).toBe('—');
+    expect(usd(0)).toBe('$0.00');
+    expect(usd(0.000075)).toBe('$0.000075');
+    expect(usd(0.0099994)).toBe('$0.009999');
+    expect(usd(0.01)).toBe('$0.01');
+    expect(usd(12.3)).toBe('$12.30');
+  });
+
+  it('reads seconds as s, min and h', () => {
+    expect(seconds(4.56)).toBe('4.6 s');
+    expect(seconds(125)).toBe('2 min 5 s');
+    expect(seconds(7260)).toBe('2 h 1 min');
   });
 });

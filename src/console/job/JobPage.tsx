@@ -124,7 +124,12 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
             describe={describe}
             label={`Instances of job ${jobId}, coloured by phase`}
           />
-          <InstancePicker count={cells.codes.length} jobId={jobId} />
+          <InstancePicker
+            key={instance ?? 0}
+            count={cells.codes.length}
+            jobId={jobId}
+            current={instance ?? 0}
+          />
         </>
       )}
       {instance !== undefined && (
@@ -139,8 +144,11 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
   );
 }
 
-/** Opening an instance by its number: the way in for a grid of thousands, and for keyboards. */
-function InstancePicker({ count, jobId }: { count: number; jobId: string }) {
+/**
+ * Opening an instance by its number: the way in for a grid of thousands, and for keyboards. It starts at the
+ * open instance (keyed by it, so it follows the grid).
+ */
+function InstancePicker({ count, jobId, current }: { count: number; jobId: string; current: number }) {
   if (count === 0) return null;
   return (
     <form
@@ -154,7 +162,14 @@ function InstancePicker({ count, jobId }: { count: number; jobId: string }) {
     >
       <label>
         Instance
-        <input name="instance" type="number" min={0} max={count - 1} defaultValue={0} inputMode="numeric" />
+        <input
+          name="instance"
+          type="number"
+          min={0}
+          max={count - 1}
+          defaultValue={current}
+          inputMode="numeric"
+        />
       </label>
       <button type="submit">Open</button>
     </form>
