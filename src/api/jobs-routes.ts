@@ -16,9 +16,8 @@ import { stripTimestampsStream } from '../storage/log-lines';
 import type { RunStorage } from '../storage/run-storage';
 import { jobIdSchema, jobSpecSchema, parseJobSpec } from '../shared/job-spec';
 import { jobStateOf } from '../shared/statuses';
-import { bearerToken } from './bearer';
-import { ApiError } from './errors';
 import { PageTokens } from './page-tokens';
+import { tenantAuth, withTenant } from './tenant-key';
 
 export interface JobsRoutesOptions {
   jobs: JobClient;
@@ -29,7 +28,7 @@ export interface JobsRoutesOptions {
   storage?: RunStorage;
 }
 
-const jsonSchema = (schema: z.ZodType) =>
+export const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' });
 
 const jobParams = z.object({ jobId: jobIdSchema });
@@ -68,14 +67,7 @@ type OutputRequest = FastifyRequest<{ Params: z.infer<typeof outputParams> }>;
 export async function registerJobsRoutes(app: FastifyInstance, options: JobsRoutesOptions): Promise<void> {
   const { jobs, apiKeys } = options;
   const pageTokens = new PageTokens(options.callbackSecret);
-  const tenantOf = (request: FastifyRequest): string => {
-    const key = bearerToken(request) || String(request.headers['x-api-key'] ?? '');
-    const tenant = key ? apiKeys.tenantOf(key) : undefined;
-    if (!tenant) {
-      throw new ApiError(401, 'InvalidApiKey', 'Send your tenant API key as "Authorization: Bearer <key>".');
-    }
-    return tenant;
-  };
+  const tenantOf = tenantAuth(apiKeys);
   const refOf = (request: JobRequest): JobRef => ({ tenant: tenantOf(request), jobId: request.params.jobId });
   const security = [{ apiKey: [] }];
 
@@ -294,20 +286,6 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
       return reply.code(202).send({ jobId: ref.jobId, cancelling: true });
     },
   );
-}
-
-/** The body with the caller's tenant; a body naming another tenant is refused. */
-function withTenant(body: unknown, tenant: string): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body; // the schema explains
-  const spec = body as Record<string, unknown>;
-  if (spec.tenant !== undefined && spec.tenant !== tenant) {
-    throw new ApiError(
-      403,
-      'TenantMismatch',
-      `This API key belongs to tenant "${tenant}"; submit with tenant "${tenant}" or leave it out.`,
-    );
-  }
-  return { ...spec, tenant };
 }
 
 /** A job id derived from the Idempotency-Key, for specs that name none: the same key gives the same job. */
