@@ -16,6 +16,7 @@ import { stripTimestampsStream } from '../storage/log-lines';
 import type { RunStorage } from '../storage/run-storage';
 import { jobIdSchema, jobSpecSchema, parseJobSpec } from '../shared/job-spec';
 import { jobStateOf } from '../shared/statuses';
+import { ApiError } from './errors';
 import { PageTokens } from './page-tokens';
 import { tenantAuth, withTenant } from './tenant-key';
 
