@@ -35,10 +35,12 @@ import { ScheduleSpecError } from '../shared/schedule-spec';
 import type { CodecEndpointOptions } from '../security/data-converter';
 import type { RunStorage } from '../storage/run-storage';
 import { registerCodecRoutes } from './codec-routes';
+import { defaultConsoleDir, registerConsoleRoutes } from './console-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
 import { registerRunsRoutes } from './runs-routes';
 import { registerSchedulesRoutes } from './schedules-routes';
+import { registerTenantRoutes } from './tenant-routes';
 
 export interface ApiServerOptions {
   /** submits and reads jobs; its settings say how containers report back */
@@ -51,6 +53,8 @@ export interface ApiServerOptions {
   codecEndpoint?: CodecEndpointOptions;
   /** the runs' log archive and outputs: serves them to tenants, grants uploads to containers */
   storage?: RunStorage;
+  /** the built tenant console served under /console/ (default dist/console); false: no console */
+  consoleDir?: string | false;
 }
 
 /** How long clients wait before retrying while Temporal is away (a server restart takes seconds). */
@@ -161,12 +165,16 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   await registerJobsRoutes(app, options);
   await registerSchedulesRoutes(app, options);
+  await registerTenantRoutes(app, options);
   await registerRunsRoutes(app, {
     client: options.jobs.temporal,
     runTokens: new RunTokens(options.callbackSecret),
     storage: options.storage,
   });
   if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
+  if (options.consoleDir !== false) {
+    await registerConsoleRoutes(app, options.consoleDir ?? defaultConsoleDir());
+  }
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
   return app;

@@ -396,7 +396,8 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       outcome = await attempt(created.ip);
     }
     for (;;) {
-      if ('status' in outcome) return await finish(outcome, false, matchRule(spec.failurePolicy?.rules, outcome));
+      if ('status' in outcome)
+        return await finish(outcome, false, matchRule(spec.failurePolicy?.rules, outcome));
       if (outcome.kind === 'historyFull') return await continueWaiting();
       if (outcome.kind === 'evicted') {
         outcome = await evicted(outcome);

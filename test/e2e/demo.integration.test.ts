@@ -46,9 +46,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function startDemo(): DemoRun {
+function startDemo(...args: string[]): DemoRun {
   let output = '';
-  const child = spawn('npm', ['start'], {
+  const child = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
     cwd: ROOT,
     env,
     detached: true,
@@ -212,5 +212,30 @@ describe('npm start', { timeout: 240_000 }, () => {
     );
     expect(output).not.toMatch(/WARN|ResourceNotFound|\n\s+at /);
     expect(leftOverProcesses(staleJob)).toEqual([]);
+  });
+
+  it("prints the console's address and a key that signs in; with --stay it serves the console until Ctrl-C", async () => {
+    const run = startDemo('--stay');
+    const { url, key } = await waitFor(
+      'the demo to finish its job and stay up',
+      () => {
+        const output = run.output();
+        const url = /Console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(output)?.[1];
+        const key = /sign in with the demo tenant's key: (\S{16,})/.exec(output)?.[1];
+        if (!url || !key || !output.includes('The console stays up')) return undefined;
+        return { url, key };
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    expect(run.output()).toMatch(/Completed \(4\/4 succeeded\)/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const whoami = await fetch(new URL('/v1/whoami', url), { headers: { authorization: `Bearer ${key}` } });
+    expect(await whoami.json()).toEqual({ tenant: 'demo' });
+
+    process.kill(-run.child.pid!, 'SIGINT');
+    expect(await exitCode(run, 30_000), run.output()).toBe(0);
+    expect(run.output()).not.toContain('Could not cancel');
   });
 });

@@ -1,0 +1,82 @@
+/** The API's answers, as the console reads them (the OpenAPI document at /openapi.json has them all). */
+import type { JobStatus, JobSummary, RunProgress, RunResult } from '../../shared/messages';
+import type { JobState } from '../../shared/statuses';
+
+export type { JobStatus, JobSummary, RunProgress, RunResult, JobState };
+
+export interface JobListItem {
+  tenant: string;
+  jobId: string;
+  workflowId: string;
+  status: string;
+  startedAt?: string;
+  closedAt?: string;
+  memo?: { image?: string; instances?: number; cpu?: number; memoryGB?: number; region?: string };
+}
+
+export interface JobPage {
+  jobs: JobListItem[];
+  nextPageToken?: string;
+}
+
+/** GET /v1/jobs/:jobId */
+export interface JobAnswer {
+  tenant: string;
+  jobId: string;
+  state: JobState;
+  status?: JobStatus;
+  result?: JobSummary;
+}
+
+/** GET /v1/jobs/:jobId/instances/:index */
+export interface InstanceAnswer {
+  jobId: string;
+  index: number;
+  state: string;
+  progress?: RunProgress;
+  result?: RunResult;
+}
+
+export interface SubmitAnswer {
+  jobId: string;
+  created: boolean;
+  statusUrl: string;
+}
+
+export interface JobCost {
+  jobId: string;
+  outcome: string;
+  startedAt: string;
+  finishedAt: string;
+  instances: number;
+  billedSeconds: number;
+  costUsd: number;
+}
+
+/** GET /v1/cost */
+export interface CostAnswer {
+  tenant: string;
+  since: string;
+  until: string;
+  jobs: JobCost[];
+  running: string[];
+  unpriced: string[];
+  billedSeconds: number;
+  costUsd: number;
+}
+
+/** GET /v1/schedules (where the API offers schedules) */
+export interface ScheduleListItem {
+  name: string;
+  paused: boolean;
+  note?: string;
+  nextRuns: string[];
+  lastJobId?: string;
+}
+
+/** GET .../outputs (where the API offers outputs) */
+export interface OutputFile {
+  name: string;
+  size?: number;
+  contentMd5?: string;
+}
