@@ -27,7 +27,7 @@ import { batchJob } from '../../src/workflows';
 import type { BatchJobInput } from '../../src/workflows/inputs';
 import { waitFor } from '../helpers/wait';
 import type { ContainerScript, FakeAci, ScriptContext } from './fake-aci';
-import { connectTestServer, fakeAci, withWorker } from './harness';
+import { fakeAci, startOwnTestServer, withWorker } from './harness';
 import { batchJobInput, jobSpec, TENANT } from './specs';
 
 const COMPLETED: ContainerScript = { kind: 'report', status: 'Completed' };
@@ -54,7 +54,7 @@ describe('job-level policies (mocked activities)', () => {
   let still: Client;
 
   beforeAll(async () => {
-    env = await connectTestServer();
+    env = await startOwnTestServer();
     still = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
   });
   afterAll(() => env?.teardown());
