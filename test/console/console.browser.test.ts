@@ -12,7 +12,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import type { JobStatus } from '../../src/shared/messages';
-import { LAPTOP, launchChromium, PHONE, screenshot } from './browser';
+import {
+  cellPosition,
+  goTo,
+  jobIdOf,
+  LAPTOP,
+  launchChromium,
+  PHONE,
+  screenshot,
+  signIn as signInAt,
+} from './browser';
 import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
@@ -49,22 +58,7 @@ afterAll(async () => {
 });
 
 async function signIn(target: Page, key: string): Promise<void> {
-  await target.goto(`${stack.apiUrl}/`);
-  await target.getByLabel('API key').fill(key);
-  await target.getByRole('button', { name: 'Sign in' }).click();
-  await target.getByTestId('tenant').waitFor();
-}
-
-/** The job id of the job page the browser shows (#/jobs/<jobId>...). */
-function jobIdOf(target: Page): string {
-  const match = /#\/jobs\/([^/?]+)/.exec(target.url());
-  if (!match?.[1]) throw new Error(`not on a job page: ${target.url()}`);
-  return decodeURIComponent(match[1]);
-}
-
-/** Follows a link of the console's navigation bar. */
-async function goTo(target: Page, name: 'Jobs' | 'Submit' | 'Cost'): Promise<void> {
-  await target.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).click();
+  await signInAt(target, stack.apiUrl, key);
 }
 
 async function submitExample(name: string): Promise<string> {
@@ -75,17 +69,6 @@ async function submitExample(name: string): Promise<string> {
   await page.getByRole('button', { name: 'Submit job' }).click();
   await page.waitForURL(/#\/jobs\/[^/]+$/);
   return jobIdOf(page);
-}
-
-/** The middle of instance `index`'s cell in the grid (the canvas says its columns and cell pitch). */
-async function cellPosition(target: Page, index: number): Promise<{ x: number; y: number }> {
-  const grid = target.getByTestId('instance-grid');
-  const columns = Number(await grid.getAttribute('data-columns'));
-  const pitch = Number(await grid.getAttribute('data-cell'));
-  return {
-    x: (index % columns) * pitch + pitch / 2 - 1,
-    y: Math.floor(index / columns) * pitch + pitch / 2 - 1,
-  };
 }
 
 /**
