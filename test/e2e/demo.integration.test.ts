@@ -65,7 +65,7 @@ async function midJob(run: DemoRun): Promise<string> {
   return waitFor(
     'the demo job to be running',
     () => {
-      const jobId = /Submitted job (demo-\d+)/.exec(run.output())?.[1];
+      const jobId = /Submitted job (demo-\d{8}-\d{6})/.exec(run.output())?.[1];
       return jobId && /instance \d: Running \d+%/.test(run.output()) ? jobId : undefined;
     },
     { timeoutMs: 90_000, intervalMs: 100 },
@@ -201,7 +201,7 @@ describe('npm start', { timeout: 240_000 }, () => {
       /Logs and outputs are kept in the storage account http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1:/,
     );
     expect(output).toMatch(
-      /instance 2 attempt 1: aci-batch-logs\/demo\/demo-\d+\/2\/[0-9a-f-]{36}\/attempt-1\.log \(20\d\d lines\)/,
+      /instance 2 attempt 1: aci-batch-logs\/demo\/demo-\d{8}-\d{6}\/2\/[0-9a-f-]{36}\/attempt-1\.log \(20\d\d lines\)/,
     );
     expect(output).toMatch(/instance 2 attempt 2: .*attempt-2\.log \(20\d\d lines\)/);
     expect(output).toMatch(
