@@ -101,6 +101,14 @@ function leftOverProcesses(jobId: string): string[] {
   return found;
 }
 
+function commandLine(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
 /** What Temporal keeps of a demo job: a dev server on the demo's own data folder, for the time of a look. */
 async function jobInTemporal(jobId: string): Promise<{ summary: JobSummary; openRuns: string[] }> {
   const address = `127.0.0.1:${await freePort()}`;
@@ -178,8 +186,13 @@ describe('npm start', { timeout: 240_000 }, () => {
     expect(await exitCode(run, 15_000)).not.toBe(0);
     expect(run.output()).toMatch(new RegExp(`Exiting at once\\.[\\s\\S]*Job ${jobId} may still be running`));
     // the processes it killed may take a few seconds to go on a busy machine
-    await waitFor('no process of the demo to be left', () => leftOverProcesses(jobId).length === 0, {
-      timeoutMs: 15_000,
+    await waitFor(
+      'no process of the demo to be left',
+      () => leftOverProcesses(jobId).length === 0 || undefined,
+      { timeoutMs: 30_000 },
+    ).catch((error: Error) => {
+      const left = leftOverProcesses(jobId).map((pid) => `${pid}: ${commandLine(pid)}`);
+      throw new Error(`${error.message}; left: ${left.join('; ')}`);
     });
   });
 
@@ -235,7 +248,13 @@ describe('npm start', { timeout: 240_000 }, () => {
     expect(await whoami.json()).toEqual({ tenant: 'demo' });
 
     process.kill(-run.child.pid!, 'SIGINT');
-    expect(await exitCode(run, 30_000), run.output()).toBe(0);
+    const code = await exitCode(run, 30_000);
+    // the demo exits 0; npm, which got the same Ctrl-C, may end by the signal (no code) as it re-raises it
+    expect([0, null], run.output()).toContain(code);
+    await waitFor('the demo to stop what it started', () =>
+      run.output().includes('Stopped everything this command started.'),
+    );
     expect(run.output()).not.toContain('Could not cancel');
+    expect(run.output()).not.toContain('Exiting at once');
   });
 });
