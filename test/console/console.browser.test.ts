@@ -25,6 +25,13 @@ import {
 import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
+/**
+ * Tenants of this file alone: \`npm test\` runs every project on one dev server, where other files' jobs of
+ * tenants named acme or globex are listed too (the console lists a tenant's jobs from Temporal's visibility).
+ */
+const ACME = `acme-${randomBytes(3).toString('hex')}`;
+const GLOBEX = `globex-${randomBytes(3).toString('hex')}`;
+
 const keys = {
   acme: `acme-${randomBytes(16).toString('hex')}`,
   globex: `globex-${randomBytes(16).toString('hex')}`,
@@ -43,7 +50,7 @@ beforeAll(async () => {
       temporalAddress: inject('temporalDevAddress'),
       namespace: DEFAULT_NAMESPACE,
       taskQueue: `console-${randomBytes(4).toString('hex')}`,
-      apiKeys: { acme: [keys.acme], globex: [keys.globex] },
+      apiKeys: { [ACME]: [keys.acme], [GLOBEX]: [keys.globex] },
       workflowBundle: workflowBundle(),
       pollIntervalMs: 100,
     }),
@@ -102,7 +109,7 @@ describe('the tenant console', () => {
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
 
     await signIn(page, keys.acme);
-    expect(await page.getByTestId('tenant').textContent()).toContain('acme');
+    expect(await page.getByTestId('tenant').textContent()).toContain(ACME);
     await page.getByTestId('no-jobs').waitFor();
     const storage = await page.evaluate(() => ({
       session: JSON.stringify(sessionStorage),
@@ -213,7 +220,7 @@ describe('the tenant console', () => {
     try {
       const other = await globex.newPage();
       await signIn(other, keys.globex);
-      expect(await other.getByTestId('tenant').textContent()).toContain('globex');
+      expect(await other.getByTestId('tenant').textContent()).toContain(GLOBEX);
       await other.getByTestId('no-jobs').waitFor();
 
       await other.goto(`${stack.apiUrl}/console/#/jobs/${sampleJobId}`);
@@ -286,7 +293,7 @@ describe('the tenant console', () => {
     const jobId = 'grid-10000';
     const status = syntheticStatus(jobId, 10_000);
     await page.route(`**/v1/jobs/${jobId}`, (route) =>
-      route.fulfill({ json: { tenant: 'acme', jobId, state: 'Running', status } }),
+      route.fulfill({ json: { tenant: ACME, jobId, state: 'Running', status } }),
     );
     await page.goto(`${stack.apiUrl}/console/#/jobs/${jobId}`);
     await page.getByTestId('instance-grid').waitFor();
@@ -342,7 +349,7 @@ function syntheticStatus(jobId: string, total: number): JobStatus {
     } else instances.push({ index, phase: 'Pending' });
   }
   return {
-    tenant: 'acme',
+    tenant: ACME,
     jobId,
     state: 'Running',
     total,

@@ -21,8 +21,11 @@ import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { cellPosition, goTo, jobIdOf, LAPTOP, launchChromium, screenshot, signIn } from './browser';
 
-/** a tenant of its own: the other browser file's tenant expects to start with no jobs, whichever file runs first */
-const TENANT = 'hooli';
+/**
+ * A tenant of this file alone: the other browser file's tenant expects to start with no jobs, and `npm test`
+ * runs every project on one dev server.
+ */
+const TENANT = `hooli-${randomBytes(3).toString('hex')}`;
 const key = `${TENANT}-${randomBytes(16).toString('hex')}`;
 const suffix = randomBytes(3).toString('hex');
 let stack: LocalStack;
