@@ -180,7 +180,12 @@ describe('npm start', { timeout: 240_000 }, () => {
     const run = startDemo();
     const jobId = await midJob(run);
     process.kill(-run.child.pid!, 'SIGINT');
-    // after a moment: one Ctrl-C reaches the demo more than once (relayed by npm and tsx)
+    // one Ctrl-C reaches the demo more than once (relayed by npm and tsx) and counts once within a second of
+    // when the demo saw it: the second comes a moment after that (a loaded machine may see the first late)
+    await waitFor(
+      'the first Ctrl-C to be seen',
+      () => run.output().includes('Interrupted: cancelling') || undefined,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1100));
     process.kill(-run.child.pid!, 'SIGINT');
     expect(await exitCode(run, 15_000)).not.toBe(0);
