@@ -70,10 +70,15 @@ type RunRequest = FastifyRequest<{ Params: { runId: string } }>;
 export async function registerRunsRoutes(app: FastifyInstance, options: RunsRoutesOptions): Promise<void> {
   const { client, runTokens, storage } = options;
 
-  /** The token's claims, or 401. */
+  /** The token's claims, or 401; 404 for an id no run can have (it never reaches Temporal). */
   function authorize(request: RunRequest): RunTokenClaims {
-    const check = runTokens.verify(request.params.runId, bearerToken(request));
-    if (check.valid) return check.claims;
+    const { runId } = request.params;
+    const check = runTokens.verify(runId, bearerToken(request));
+    if (check.valid) {
+      if (!parseRunWorkflowId(runId))
+        throw new ApiError(404, 'RunNotFound', `No run ${JSON.stringify(runId)}.`);
+      return check.claims;
+    }
     throw new ApiError(
       401,
       'InvalidRunToken',
@@ -177,9 +182,8 @@ export async function registerRunsRoutes(app: FastifyInstance, options: RunsRout
         );
       }
       const problem = outputNameProblem(name);
-      const run = parseRunWorkflowId(runId);
       if (problem) throw new ApiError(400, 'InvalidOutputName', `Output name "${name}": ${problem}.`);
-      if (!run) throw new ApiError(404, 'RunNotFound', `No run ${runId}.`);
+      const run = parseRunWorkflowId(runId)!; // authorize() refused any other shape
       const expiresAt = new Date(Math.min(Date.now() + OUTPUT_GRANT_LIFETIME_MS, claims.expiresAtMs));
       return storage.grantUpload({ ...run, runKey: claims.firstRunId }, name, expiresAt);
     },

@@ -383,6 +383,19 @@ describe('the HTTP API under hostile input (property-based)', () => {
     await fc.assert(fc.asyncProperty(requests, expectClientError), { numRuns: RUNS / 8 + 5 });
   });
 
+  it('answers a run id no run can have (a NUL byte, found by this test) with 404, without asking Temporal', async () => {
+    for (const path of ['', '/complete']) {
+      const response = await app.inject({
+        method: path ? 'POST' : 'GET',
+        url: `/v1/runs/%00${path}`,
+        headers: headers(bearer(issue(SECRET, '\0')), 'application/json'),
+        ...(path && { payload: JSON.stringify({ status: 'Completed', exitCode: 0 }) }),
+      });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ error: { code: 'RunNotFound' } });
+    }
+  });
+
   it('accepts a page token only from the tenant it was issued to, unaltered', () => {
     const pageTokens = new PageTokens(SECRET);
     const refused = (tenant: string, token: string) => {
