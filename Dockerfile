@@ -8,13 +8,15 @@
 # Debian (glibc), not Alpine: the Temporal SDK's native core ships for glibc only.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# --- build: every dependency, TypeScript compiled to dist/ (src/ -> dist/, as tsconfig.build.json says)
+# --- build: every dependency, TypeScript compiled to dist/ (src/ -> dist/, as tsconfig.build.json says), and the
+#     tenant console bundled by Vite into dist/console (its example specs from examples/specs)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY examples/specs ./examples/specs
 RUN npm run build
 
 # --- production dependencies only

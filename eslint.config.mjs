@@ -88,6 +88,17 @@ export default tseslint.config(
               from: './dev',
               message: 'Production code never imports dev/ (not in the image).',
             },
+            {
+              target: './src/console',
+              from: './src/!(console|shared)/**',
+              message:
+                'The console runs in the browser: it imports src/shared only, and reaches the rest through the API.',
+            },
+            {
+              target: './src/!(console)/**',
+              from: './src/console',
+              message: 'The console is a browser bundle: nothing else imports it.',
+            },
           ],
         },
       ],

@@ -214,12 +214,13 @@ function capacityJobs(scale: number): CapacityJobPlan[] {
   ];
 }
 
-/** The same shape, tiny: 4 groups and cores, 8 runs of 1 s; about 10 s per side. */
+/** The same shape, tiny: 2 groups and cores, 8 runs of 1.5 s; about 10 s per side. */
 const QUICK_CAPACITY: CapacityPlan = {
   ...CAPACITY,
+  // half the runs' cores, so that most runs queue for seconds and the status reads see their positions
   limits: {
-    groups: 4,
-    cores: 4,
+    groups: 2,
+    cores: 2,
     createsPer5Min: 8,
     createsPerHour: 24,
     deletesPer5Min: 8,
@@ -228,9 +229,9 @@ const QUICK_CAPACITY: CapacityPlan = {
   ledgerRefresh: '1s',
   statusPollMs: 250,
   tenants: [
-    { name: 'alpha', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_000] }] },
-    { name: 'beta', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_000] }] },
-    { name: 'gamma', weight: 2, jobs: [{ instances: 4, cpu: 1, runMs: [1_000] }] },
+    { name: 'alpha', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_500] }] },
+    { name: 'beta', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_500] }] },
+    { name: 'gamma', weight: 2, jobs: [{ instances: 4, cpu: 1, runMs: [1_500] }] },
   ],
 };
 
@@ -253,7 +254,8 @@ const TWO_POOLS: TwoPoolsPlan = {
 };
 const QUICK_TWO_POOLS: TwoPoolsPlan = {
   ...TWO_POOLS,
-  limits: QUICK_CAPACITY.limits,
+  // 4 groups and cores per pool (the quick capacity scenario's account has 2): maxParallel 8 is both pools' slots
+  limits: { ...QUICK_CAPACITY.limits, groups: 4, cores: 4 },
   ledgerRefresh: QUICK_CAPACITY.ledgerRefresh,
   instances: 16,
   maxParallel: [16, 8],

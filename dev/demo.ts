@@ -10,6 +10,9 @@
  * signals, so both outlive the cancellation; each run removes its container group, the cancelled summary is
  * printed, and the exit code is 130. A second Ctrl-C exits at once and says what may be left behind.
  *
+ * It prints the tenant console's address and the demo tenant's key to sign in with; with `--stay` (npm start --
+ * --stay) everything stays up after the job, for the console, until Ctrl-C.
+ *
  * The dev server keeps its SQLite file across runs while the emulator starts empty, so a job an interrupted
  * earlier demo left running is settled (terminated: its groups died with that demo's emulator) before the
  * worker starts.
@@ -25,6 +28,7 @@ import type { JobStatus, JobSummary, RunResult } from '../src/shared/messages';
 import { loadStorageConfig } from '../src/storage/config';
 import { jobWorkflowId } from '../src/shared/names';
 import { TENANT } from '../src/shared/search-attributes';
+import { ensureConsoleBuilt } from './console-build';
 import { startLocalStack, type LocalStack } from './local-stack';
 import {
   ensureNamespaceAndSearchAttributes,
@@ -64,7 +68,7 @@ interface Started {
   jobId?: string;
 }
 
-async function main(temporal: TemporalConfig): Promise<number> {
+async function main(temporal: TemporalConfig, stay: boolean): Promise<number> {
   // the demo decides what a signal means (cancel the job first): the runtime must not stop the worker on its own
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const started: Started = {};
@@ -77,6 +81,7 @@ async function main(temporal: TemporalConfig): Promise<number> {
     console.log('No Azure subscription is used: the local ACI emulator runs the containers');
     if (!loadStorageConfig())
       console.log('Logs and outputs go to Azurite (in memory: gone when the demo stops)');
+    await ensureConsoleBuilt((line) => console.log(line));
     console.log('Starting the worker and the API (bundling the workflows takes a few seconds) ...');
     const stack = await startLocalStack({
       temporalAddress: temporal.address,
@@ -88,7 +93,11 @@ async function main(temporal: TemporalConfig): Promise<number> {
     if (interrupt.requested) return EXIT_INTERRUPTED;
 
     const api = apiCaller(stack);
-    const jobId = `demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+    console.log(`Console: ${stack.apiUrl}/console/`);
+    console.log(`  sign in with the ${DEMO_TENANT} tenant's key: ${stack.apiKeys[DEMO_TENANT]![0]!}`);
+    // date and time apart: "<name>-" and 14 digits is how scheduled jobs are named
+    const stamp = new Date().toISOString().replace(/\D/g, '');
+    const jobId = `demo-${stamp.slice(0, 8)}-${stamp.slice(8, 14)}`;
     const submitted = await api('POST', '/v1/jobs', demoJob(jobId));
     started.jobId = jobId;
     interrupt.onJob(() => api('POST', `/v1/jobs/${jobId}/cancel`).then(() => undefined));
@@ -103,6 +112,10 @@ async function main(temporal: TemporalConfig): Promise<number> {
     const leftOver = stack.emulator?.groups().length ?? 0;
     console.log(`Container groups left in the emulator: ${leftOver}`);
     if (interrupt.requested) return EXIT_INTERRUPTED;
+    if (stay) {
+      console.log(`The console stays up at ${stack.apiUrl}/console/ (--stay); Ctrl-C stops everything.`);
+      await interrupt.nextSignal();
+    }
     return summary.outcome === 'Completed' && leftOver === 0 ? 0 : 1;
   } finally {
     await started.stack?.stop();
@@ -117,8 +130,11 @@ async function main(temporal: TemporalConfig): Promise<number> {
  */
 function watchForInterrupts(started: Started, temporal: TemporalConfig) {
   let cancelJob: (() => Promise<void>) | undefined;
+  let staying: (() => void) | undefined;
   const state = {
     requested: false,
+    /** after the job (--stay): the next Ctrl-C or SIGTERM only ends the wait */
+    nextSignal: () => new Promise<void>((resolve) => (staying = resolve)),
     onJob(cancel: () => Promise<void>) {
       cancelJob = cancel;
       if (state.requested) void requestCancel();
@@ -133,6 +149,14 @@ function watchForInterrupts(started: Started, temporal: TemporalConfig) {
   };
   let firstAt = 0;
   const onSignal = () => {
+    if (staying) {
+      staying();
+      staying = undefined;
+      // the relayed copies of this Ctrl-C are the same interrupt; another one later exits at once
+      state.requested = true;
+      firstAt = Date.now();
+      return;
+    }
     if (!state.requested) {
       state.requested = true;
       firstAt = Date.now();
@@ -243,7 +267,8 @@ async function follow(api: ApiCall, jobId: string): Promise<JobSummary> {
       };
       if (body.status) view.update(body.status);
       if (body.result) return body.result;
-      if (body.state !== 'Running') throw new Error(`the job ended ${body.state}`);
+      if (body.state !== 'Running' && body.state !== 'Waiting')
+        throw new Error(`the job ended ${body.state}`);
       await sleep(500);
     }
   } finally {
@@ -318,7 +343,7 @@ if (require.main === module) {
     process.exit(2);
   }
   Promise.resolve()
-    .then(() => main(loadTemporalConfig()))
+    .then(() => main(loadTemporalConfig(), process.argv.slice(2).includes('--stay')))
     .then(
       (code) => process.exit(code),
       (error: unknown) => {

@@ -22,10 +22,12 @@ import { secret, wholeNumber } from './shared/validation';
 import { createActivities } from './activities';
 import { createJanitorActivities, type JanitorActivityDeps } from './activities/janitor';
 import { createCapacityActivities, type CapacityActivityDeps } from './activities/capacity';
+import { createJobActivities } from './activities/jobs';
 import type {
   AciActivities,
   CapacityActivities,
   JanitorActivities,
+  JobActivities,
   StorageActivities,
 } from './activities/types';
 import { loadCapacityConfig } from './capacity/load';
@@ -88,8 +90,9 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** the janitor's and admission's activities are needed only where their workflows run */
-  activities: AciActivities & Partial<JanitorActivities & CapacityActivities & StorageActivities>;
+  /** the janitor's, admission's, storage's and the dependency wait's activities are needed only where they run */
+  activities: AciActivities &
+    Partial<JanitorActivities & CapacityActivities & StorageActivities & JobActivities>;
   /** payload encryption (src/security/data-converter.ts); default: payloads in clear */
   dataConverter?: DataConverter;
   /** a prebuilt bundle (tests bundle once per run); default: bundle src/workflows at start */
@@ -132,12 +135,18 @@ export type WorkerActivityDeps = JanitorActivityDeps &
 
 /**
  * Every activity a worker serves: the ACI activities (minting run tokens with `runTokens`), the log archive's
- * and outputs', the janitor's, and admission's (the capacity ledgers run on the worker's task queue).
+ * and outputs', the janitor's, admission's (the capacity ledgers run on the worker's task queue), and the wait
+ * for a job's dependencies.
  */
 export function createWorkerActivities(
   deps: WorkerActivityDeps,
-): AciActivities & StorageActivities & JanitorActivities & CapacityActivities {
-  return { ...createActivities(deps), ...createJanitorActivities(deps), ...createCapacityActivities(deps) };
+): AciActivities & StorageActivities & JanitorActivities & CapacityActivities & JobActivities {
+  return {
+    ...createActivities(deps),
+    ...createJanitorActivities(deps),
+    ...createCapacityActivities(deps),
+    ...createJobActivities(deps),
+  };
 }
 
 async function main(): Promise<void> {

@@ -25,6 +25,8 @@ export interface ContainerProcess {
   readonly exited: Promise<ProcessExit>;
   /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves once it has exited. */
   terminate(graceMs: number): Promise<ProcessExit>;
+  /** SIGKILL to the process group now, for a forced exit that cannot wait */
+  killNow(): void;
 }
 
 /** Exit code of a command that could not be found or executed, as a shell would report it. */
@@ -80,6 +82,7 @@ export function startProcess(
       }
       return exited;
     },
+    killNow: () => signalGroup(child.pid, 'SIGKILL'),
   };
 }
 
@@ -89,8 +92,9 @@ const INERT_STOP_EXIT_CODE = 143;
 /**
  * A container without a process (option `containerRuntime: 'inert'`): it runs from the moment it starts,
  * writes no output and never exits on its own; stopping it (stop, restart, delete, eviction) ends it at once
- * with exit code 143. For scale tests and benchmarks where thousands of groups only wait: no process, no
- * pipes, a few hundred bytes each. Its command is not resolved or run.
+ * with exit code 143, and a forced kill (`killNow`) does nothing, there being no process. For scale tests and
+ * benchmarks where thousands of groups only wait: no process, no pipes, a few hundred bytes each. Its command
+ * is not resolved or run.
  */
 export function startInert(): ContainerProcess {
   let stop!: (exit: ProcessExit) => void;
@@ -103,6 +107,8 @@ export function startInert(): ContainerProcess {
       stop({ exitCode: INERT_STOP_EXIT_CODE });
       return exited;
     },
+    // nothing runs outside this program, so a forced exit has nothing to kill; the record stays as it is
+    killNow: () => undefined,
   };
 }
 

@@ -48,8 +48,9 @@ async function doWork(config: SampleJobConfig, reporter: RunReporter, state: Wor
     );
     console.log(`uploaded ${uploaded.name}: ${uploaded.size} bytes, MD5 ${uploaded.contentMd5}`);
   }
-  if (!config.exitWithoutReport) await reporter.complete({ steps: config.steps, attempt }, 'all steps done');
+  // the last line before the report: once it is accepted, the run reads the log tail and removes the group
   console.log('completed');
+  if (!config.exitWithoutReport) await reporter.complete({ steps: config.steps, attempt }, 'all steps done');
   return 0;
 }
 

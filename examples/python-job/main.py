@@ -65,9 +65,10 @@ class Job:
             if not self.exit_without_report:
                 reporter.fail(self.fail_exit_code, message)
             return self.fail_exit_code
+        # the last line before the report: once it is accepted, the run reads the log tail and removes the group
+        print("completed", flush=True)
         if not self.exit_without_report:
             reporter.complete({"steps": self.steps, "attempt": attempt, "language": "python"}, "all steps done")
-        print("completed", flush=True)
         return 0
 
 

@@ -149,3 +149,22 @@ export interface StorageActivities {
   /** Deletes logs and outputs past the retention; `configured: false` when no storage is configured. */
   deleteExpiredBlobs: () => Promise<{ configured: boolean; deleted: number }>;
 }
+
+export interface AwaitJobsInput {
+  tenant: string;
+  jobIds: string[];
+  condition: 'AllSucceeded' | 'AllFinished';
+}
+
+/** How a job's dependencies ended: satisfied, or not and why (the first that decided it). */
+export interface DependencyOutcome {
+  satisfied: boolean;
+  reason?: string;
+  /** the dependencies that ended, with their state (`Missing`: no such job) */
+  jobs: Array<{ jobId: string; state: string }>;
+}
+
+export interface JobActivities {
+  /** Waits until the jobs have ended (or, with AllSucceeded, one ended otherwise than Completed). */
+  awaitJobs: (input: AwaitJobsInput) => Promise<DependencyOutcome>;
+}

@@ -1,10 +1,11 @@
 /**
  * Job routes for tenants: submit (`POST /v1/jobs`, the HTTP trigger of the original design), read one
- * (`GET /v1/jobs/:jobId`), list (`GET /v1/jobs`), cancel (`POST /v1/jobs/:jobId/cancel`), one instance
- * (`GET /v1/jobs/:jobId/instances/:index`), its archived log and its outputs (`.../logs`, `.../outputs`,
- * `.../outputs/<name>`, streamed from Blob Storage, never held in memory). Every request is authenticated by a tenant API key and sees only
- * that tenant's jobs (a job's workflow id starts with it). This is the edge for HTTP submissions: the spec is
- * parsed and its job id settled here, once.
+ * (`GET /v1/jobs/:jobId`), list (`GET /v1/jobs`), cancel (`POST /v1/jobs/:jobId/cancel`), rerun the failed
+ * instances (`POST /v1/jobs/:jobId/rerun`), one instance (`GET /v1/jobs/:jobId/instances/:index`), its
+ * archived log and its outputs (`.../logs`, `.../outputs`, `.../outputs/<name>`, streamed from Blob Storage,
+ * never held in memory). Every request is authenticated by a tenant API key and sees only that tenant's jobs
+ * (a job's workflow id starts with it). This is the edge for HTTP submissions: the spec is parsed and its job
+ * id settled here, once.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -15,10 +16,11 @@ import { MAX_OUTPUT_NAME } from '../shared/storage';
 import { stripTimestampsStream } from '../storage/log-lines';
 import type { RunStorage } from '../storage/run-storage';
 import { jobIdSchema, jobSpecSchema, parseJobSpec } from '../shared/job-spec';
+import { scheduleNameSchema } from '../shared/schedule-spec';
 import { jobStateOf } from '../shared/statuses';
-import { bearerToken } from './bearer';
 import { ApiError } from './errors';
 import { PageTokens } from './page-tokens';
+import { tenantAuth, withTenant } from './tenant-key';
 
 export interface JobsRoutesOptions {
   jobs: JobClient;
@@ -29,14 +31,26 @@ export interface JobsRoutesOptions {
   storage?: RunStorage;
 }
 
-const jsonSchema = (schema: z.ZodType) =>
+export const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' });
 
 const jobParams = z.object({ jobId: jobIdSchema });
 const instanceParams = jobParams.extend({ index: z.coerce.number().int().min(0).max(100_000) });
+const rerunBody = z
+  .object({
+    /** which instances: the failed, timed-out and cancelled ones (the only choice, and the default) */
+    failed: z
+      .literal(true, { error: 'failed must be true: a rerun runs the failed instances again' })
+      .default(true),
+    /** the rerun's job id; default `<jobId>-rerun-<n>` */
+    jobId: jobIdSchema.optional(),
+  })
+  .strict();
 const listQuery = z
   .object({
-    status: z.enum(['Running', 'Completed', 'PartiallyFailed', 'Failed', 'Cancelled']).optional(),
+    status: z.enum(['Waiting', 'Running', 'Completed', 'PartiallyFailed', 'Failed', 'Cancelled']).optional(),
+    /** only the jobs this schedule started */
+    schedule: scheduleNameSchema.optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
@@ -68,14 +82,7 @@ type OutputRequest = FastifyRequest<{ Params: z.infer<typeof outputParams> }>;
 export async function registerJobsRoutes(app: FastifyInstance, options: JobsRoutesOptions): Promise<void> {
   const { jobs, apiKeys } = options;
   const pageTokens = new PageTokens(options.callbackSecret);
-  const tenantOf = (request: FastifyRequest): string => {
-    const key = bearerToken(request) || String(request.headers['x-api-key'] ?? '');
-    const tenant = key ? apiKeys.tenantOf(key) : undefined;
-    if (!tenant) {
-      throw new ApiError(401, 'InvalidApiKey', 'Send your tenant API key as "Authorization: Bearer <key>".');
-    }
-    return tenant;
-  };
+  const tenantOf = tenantAuth(apiKeys);
   const refOf = (request: JobRequest): JobRef => ({ tenant: tenantOf(request), jobId: request.params.jobId });
   const security = [{ apiKey: [] }];
 
@@ -124,6 +131,7 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
       const page = await jobs.list({
         tenant,
         status: query.status,
+        schedule: query.schedule,
         startedAfter: query.since ? new Date(query.since) : undefined,
         startedBefore: query.until ? new Date(query.until) : undefined,
         pageSize: query.pageSize,
@@ -149,8 +157,11 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
       return {
         ...ref,
         state: job.state,
+        ...(job.schedule && { schedule: job.schedule }),
+        ...(job.rerunOf && { rerunOf: job.rerunOf }),
         ...(job.status && { status: job.status }),
         ...(job.summary && { result: job.summary }),
+        ...(job.reruns && { reruns: job.reruns }),
       };
     },
   );
@@ -294,20 +305,40 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
       return reply.code(202).send({ jobId: ref.jobId, cancelling: true });
     },
   );
-}
 
-/** The body with the caller's tenant; a body naming another tenant is refused. */
-function withTenant(body: unknown, tenant: string): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body; // the schema explains
-  const spec = body as Record<string, unknown>;
-  if (spec.tenant !== undefined && spec.tenant !== tenant) {
-    throw new ApiError(
-      403,
-      'TenantMismatch',
-      `This API key belongs to tenant "${tenant}"; submit with tenant "${tenant}" or leave it out.`,
-    );
-  }
-  return { ...spec, tenant };
+  app.post(
+    '/v1/jobs/:jobId/rerun',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Start a new job with the failed, timed-out and cancelled instances of a finished job, keeping their indexes and parameters',
+        security,
+        params: jsonSchema(jobParams),
+        body: jsonSchema(rerunBody),
+      },
+      // the body may be left out: the shared schemas check params and body here, with their own messages
+      validatorCompiler: () => () => true,
+    },
+    async (request: JobRequest, reply) => {
+      const params = jobParams.safeParse(request.params);
+      const body = rerunBody.safeParse(request.body ?? {});
+      const problems = [...(params.error?.issues ?? []), ...(body.error?.issues ?? [])];
+      if (problems.length) {
+        throw new ApiError(400, 'InvalidRequest', problems.map((issue) => issue.message).join('; '));
+      }
+      const ref = refOf(request);
+      const rerun = await jobs.rerun(ref, { jobId: body.data?.jobId });
+      return reply.code(rerun.started ? 202 : 200).send({
+        jobId: rerun.ref.jobId,
+        rerunOf: ref.jobId,
+        instances: rerun.instances,
+        workflowId: rerun.workflowId,
+        created: rerun.started,
+        statusUrl: `/v1/jobs/${rerun.ref.jobId}`,
+      });
+    },
+  );
 }
 
 /** A job id derived from the Idempotency-Key, for specs that name none: the same key gives the same job. */

@@ -19,20 +19,28 @@ import Fastify, {
 import {
   isTemporalUnavailable,
   JobFinishedError,
+  JobNotFinishedError,
   JobNotFoundError,
+  NothingToRerunError,
   RunNotFoundError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   type JobClient,
 } from '../client';
 import type { ApiKeys } from '../security/api-keys';
 import { RunTokens } from '../security/run-tokens';
 import { traceHttpRequests } from '../observability/http-tracing';
 import { JobSpecError } from '../shared/job-spec';
+import { ScheduleSpecError } from '../shared/schedule-spec';
 import type { CodecEndpointOptions } from '../security/data-converter';
 import type { RunStorage } from '../storage/run-storage';
 import { registerCodecRoutes } from './codec-routes';
+import { defaultConsoleDir, registerConsoleRoutes } from './console-routes';
 import { ApiError, errorBody } from './errors';
 import { registerJobsRoutes } from './jobs-routes';
 import { registerRunsRoutes } from './runs-routes';
+import { registerSchedulesRoutes } from './schedules-routes';
+import { registerTenantRoutes } from './tenant-routes';
 
 export interface ApiServerOptions {
   /** submits and reads jobs; its settings say how containers report back */
@@ -45,6 +53,8 @@ export interface ApiServerOptions {
   codecEndpoint?: CodecEndpointOptions;
   /** the runs' log archive and outputs: serves them to tenants, grants uploads to containers */
   storage?: RunStorage;
+  /** the built tenant console served under /console/ (default dist/console); false: no console */
+  consoleDir?: string | false;
 }
 
 /** How long clients wait before retrying while Temporal is away (a server restart takes seconds). */
@@ -100,10 +110,24 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError)
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
-    if (error instanceof JobNotFoundError || error instanceof RunNotFoundError) {
+    if (
+      error instanceof JobNotFoundError ||
+      error instanceof RunNotFoundError ||
+      error instanceof ScheduleNotFoundError
+    ) {
       return reply.code(404).send(errorBody('NotFound', error.message));
     }
-    if (error instanceof JobFinishedError) return reply.code(409).send(errorBody(error.code, error.message));
+    if (
+      error instanceof JobFinishedError ||
+      error instanceof JobNotFinishedError ||
+      error instanceof NothingToRerunError ||
+      error instanceof ScheduleExistsError
+    ) {
+      return reply.code(409).send(errorBody(error.code, error.message));
+    }
+    if (error instanceof ScheduleSpecError) {
+      return reply.code(400).send(errorBody('InvalidSchedule', error.message, error.problems));
+    }
     if (error instanceof JobSpecError) {
       return reply.code(400).send(errorBody('InvalidJobSpec', error.message, error.problems));
     }
@@ -140,12 +164,17 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   );
 
   await registerJobsRoutes(app, options);
+  await registerSchedulesRoutes(app, options);
+  await registerTenantRoutes(app, options);
   await registerRunsRoutes(app, {
     client: options.jobs.temporal,
     runTokens: new RunTokens(options.callbackSecret),
     storage: options.storage,
   });
   if (options.codecEndpoint) await registerCodecRoutes(app, options.codecEndpoint);
+  if (options.consoleDir !== false) {
+    await registerConsoleRoutes(app, options.consoleDir ?? defaultConsoleDir());
+  }
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
   return app;

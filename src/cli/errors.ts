@@ -3,8 +3,16 @@
  * wrong and what to do, and one of the documented exit codes.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { JobNotFoundError, RunNotFoundError } from '../client';
+import {
+  JobNotFinishedError,
+  JobNotFoundError,
+  NothingToRerunError,
+  RunNotFoundError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
+} from '../client';
 import { ConfigError } from '../config';
+import { JobSpecError } from '../shared/job-spec';
 
 export const EXIT = {
   ok: 0,
@@ -45,6 +53,26 @@ export function toCliError(error: unknown): CliError {
     );
   }
   if (error instanceof RunNotFoundError) return notFoundError(error.message);
+  if (error instanceof ScheduleNotFoundError) {
+    return notFoundError(
+      error.message,
+      `List the tenant's schedules with: aci-batch schedule list --tenant ${error.ref.tenant}`,
+    );
+  }
+  if (error instanceof ScheduleExistsError) {
+    return new CliError(
+      error.message,
+      EXIT.failed,
+      `Change it with: aci-batch schedule update ${error.ref.tenant}/${error.ref.name} <file>`,
+    );
+  }
+  if (error instanceof JobNotFinishedError || error instanceof NothingToRerunError) {
+    return new CliError(error.message, EXIT.failed);
+  }
+  // a spec the server side refused (a dependency that does not exist, say): each problem as field: fix
+  if (error instanceof JobSpecError) {
+    return usageError(error.message, 'Fix the fields above. See examples/specs/ for complete job specs.');
+  }
   // a job or run that vanished between two reads
   if (error instanceof WorkflowNotFoundError) return notFoundError(error.message);
   const message = error instanceof Error ? error.message : String(error);

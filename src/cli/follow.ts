@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobClient, JobView } from '../client';
 import type { JobStatus, JobSummary } from '../shared/messages';
+import { isJobOpen } from '../shared/statuses';
 import { createProgressView } from './progress-view';
 import { formatJobRef, type JobRef } from './job-ref';
 import { note } from './output';
@@ -30,7 +31,7 @@ export async function followJob(jobs: JobClient, ref: JobRef, options: FollowOpt
   try {
     for (;;) {
       const job = await jobs.get(ref);
-      if (job.state !== 'Running') {
+      if (!isJobOpen(job.state)) {
         // the last reading ends every bar at its final state
         if (job.summary) view.update(finalStatus(job.summary));
         return job;

@@ -9,6 +9,15 @@ import { printLine } from './output';
 /** Above this many instances the status lists only those not pending or succeeded. */
 const MAX_LISTED_INSTANCES = 50;
 
+/** Where the job came from (a schedule, a rerun) and its reruns. */
+export function printOrigin(view: JobView): void {
+  if (view.schedule) printLine(`Started by schedule ${view.ref.tenant}/${view.schedule}.`);
+  if (view.rerunOf) printLine(`A rerun of ${view.ref.tenant}/${view.rerunOf}.`);
+  if (view.reruns?.length) {
+    printLine(`Reruns: ${view.reruns.map((rerun) => `${rerun.jobId} (${rerun.status})`).join(', ')}`);
+  }
+}
+
 /** For watch and submit --watch: only a job that completed every instance counts as success. */
 export function exitCodeOf(view: JobView): ExitCode {
   return view.summary?.outcome === 'Completed' ? EXIT.ok : EXIT.failed;
@@ -29,6 +38,10 @@ function countsText(status: JobStatus): string {
 
 export function printStatus(ref: JobRef, status: JobStatus): void {
   printLine(`Job ${formatJobRef(ref)}: ${status.state} ${status.percent}% (${countsText(status)})`);
+  if (status.dependsOn) {
+    printLine(`Waiting for: ${status.dependsOn.jobs.join(', ')} (${status.dependsOn.condition})`);
+  }
+  if (status.reason) printLine(`Stopping: ${status.reason}`);
   const listed =
     status.total > MAX_LISTED_INSTANCES
       ? status.instances.filter((instance) => instance.phase !== 'Pending' && instance.phase !== 'Succeeded')
@@ -55,11 +68,13 @@ function progressText(instance: JobStatus['instances'][number]): string {
 }
 
 export function printSummary(summary: JobSummary): void {
+  const ignored = summary.ignored ? `, ${summary.ignored} failed but ignored` : '';
   printLine(
     `Job ${summary.tenant}/${summary.jobId}: ${summary.outcome} ` +
       `(${summary.succeeded}/${summary.total} succeeded, ${summary.failed} failed, ` +
-      `${summary.timedOut} timed out, ${summary.cancelled} cancelled)`,
+      `${summary.timedOut} timed out, ${summary.cancelled} cancelled${ignored})`,
   );
+  if (summary.reason) printLine(`Why: ${summary.reason}`);
   const runs = [...summary.runs].sort((a, b) => a.instanceIndex - b.instanceIndex);
   if (runs.length <= MAX_LISTED_INSTANCES) {
     printLine(
@@ -67,7 +82,7 @@ export function printSummary(summary: JobSummary): void {
         ['INSTANCE', 'STATUS', 'EXIT', 'ATTEMPTS', 'DURATION', 'BILLED', 'COST'],
         runs.map((run) => [
           String(run.instanceIndex),
-          run.status,
+          run.ignored ? `${run.status} (ignored)` : run.status,
           optional(run.exitCode),
           String(run.attempts),
           secondsBetween(run.startedAt, run.finishedAt),

@@ -6,6 +6,8 @@ import { cancelCommand } from './commands/cancel';
 import { costCommand } from './commands/cost';
 import { listCommand } from './commands/list';
 import { logsCommand } from './commands/logs';
+import { rerunCommand } from './commands/rerun';
+import { scheduleCommand } from './commands/schedule';
 import { outputsCommand } from './commands/outputs';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
@@ -21,6 +23,8 @@ Examples:
   $ aci-batch outputs download demo/nightly-2026-11-24 --instance 2 --dir ./results
   $ aci-batch cancel demo/nightly-2026-11-24
   $ aci-batch cost --tenant demo --since 7d
+  $ aci-batch rerun demo/nightly-2026-11-24 --failed
+  $ aci-batch schedule create examples/specs/nightly-schedule.yaml --tenant demo
 
 A job is named <tenant>/<jobId>, or <jobId> with --tenant (default: $ACI_BATCH_TENANT).
 Every read command takes --json; "aci-batch <command> --help" shows its options and examples.
@@ -41,9 +45,11 @@ Environment:
 
 Exit codes:
   ${EXIT.ok}  success
-  ${EXIT.failed}  the job did not complete (watch, submit --watch), or an unexpected error
+  ${EXIT.failed}  the job did not complete (watch, submit --watch, rerun --watch), the request conflicts with
+     the state (a rerun of a running job or one without failures, a schedule name in use), or an
+     unexpected error
   ${EXIT.usage}  bad usage or input: options, a spec file, the environment
-  ${EXIT.notFound}  no such job or instance
+  ${EXIT.notFound}  no such job, instance or schedule
   ${EXIT.unreachable}  cannot reach Temporal (start one with: npm run server)`;
 
 export function buildProgram(): Command {
@@ -63,13 +69,19 @@ export function buildProgram(): Command {
     logsCommand(),
     outputsCommand(),
     costCommand(),
+    rerunCommand(),
+    scheduleCommand(),
   ];
   // addCommand does not pass the program's settings (exitOverride, help after errors) on by itself
-  for (const command of commands) {
-    program.addCommand(command.copyInheritedSettings(program));
-    for (const subcommand of command.commands) subcommand.copyInheritedSettings(command);
-  }
+  for (const command of commands) program.addCommand(inherit(command, program));
   return program;
+}
+
+/** The parent's settings, down to the subcommands' subcommands (`schedule create`). */
+function inherit(command: Command, parent: Command): Command {
+  command.copyInheritedSettings(parent);
+  for (const sub of command.commands) inherit(sub, command);
+  return command;
 }
 
 /** Read at run time: the same relative path works from src/cli (tsx) and dist/cli (compiled). */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { settleJobId } from '../client';
 import { JobSpecError, parseJobSpec, type SubmittedJobSpec } from '../shared/job-spec';
+import { parseScheduleSpec, ScheduleSpecError, type ScheduleSpec } from '../shared/schedule-spec';
 import { usageError } from './errors';
 import type { TenantOption } from './job-ref';
 
@@ -40,6 +41,48 @@ export function readSpecFile(path: string, overrides: SpecOverrides): SubmittedJ
   }
 }
 
+const SCHEDULE_HINT = 'See examples/specs/nightly-schedule.yaml for a complete schedule.';
+
+/**
+ * Reads and parses a schedule file (name, cron or every, ..., and its job): the tenant and name from the
+ * command line replace the file's (from the env, the tenant only fills in a missing one). With `patch`, the
+ * file holds only the fields to change: it is read, not parsed (the schedule it changes is not known here).
+ */
+export function readScheduleFile(
+  path: string,
+  overrides: { tenant: TenantOption; name?: string },
+): ScheduleSpec {
+  const input = readScheduleFields(path, overrides);
+  try {
+    return parseScheduleSpec(input);
+  } catch (error) {
+    if (!(error instanceof ScheduleSpecError)) throw error;
+    throw scheduleUsageError(path, error);
+  }
+}
+
+/** The fields of a schedule file, the tenant and name overridden from the command line. */
+export function readScheduleFields(
+  path: string,
+  overrides: { tenant: TenantOption; name?: string },
+): Record<string, unknown> {
+  const input = { ...parseSpecText(path, readText(path), 'schedule', SCHEDULE_HINT) };
+  if (overrides.tenant.value !== undefined && (overrides.tenant.explicit || input.tenant === undefined)) {
+    input.tenant = overrides.tenant.value;
+  }
+  if (overrides.name !== undefined) input.name = overrides.name;
+  return input;
+}
+
+/** A schedule's problems as the CLI reports them (exit code 2). */
+export function scheduleUsageError(path: string, error: ScheduleSpecError): Error {
+  const problems = error.problems.map((problem) => `  ${problem.path}: ${problem.message}`);
+  return usageError(
+    `${path} is not a valid schedule:\n${problems.join('\n')}`,
+    `Fix the fields above. ${SCHEDULE_HINT}`,
+  );
+}
+
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -48,19 +91,22 @@ function readText(path: string): string {
   }
 }
 
-function parseSpecText(path: string, text: string): Record<string, unknown> {
+function parseSpecText(
+  path: string,
+  text: string,
+  what: 'job spec' | 'schedule' = 'job spec',
+  hint = EXAMPLES_HINT,
+): Record<string, unknown> {
   let value: unknown;
   try {
     value = parse(text);
   } catch (error) {
     // the parser's message says where, with the offending line
-    throw usageError(`${path} is not valid YAML or JSON: ${(error as Error).message}`, EXAMPLES_HINT);
+    throw usageError(`${path} is not valid YAML or JSON: ${(error as Error).message}`, hint);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw usageError(
-      `${path} must hold one job spec: a mapping of fields such as tenant, image and instances.`,
-      EXAMPLES_HINT,
-    );
+    const fields = what === 'schedule' ? 'name, cron and job' : 'tenant, image and instances';
+    throw usageError(`${path} must hold one ${what}: a mapping of fields such as ${fields}.`, hint);
   }
   return value as Record<string, unknown>;
 }

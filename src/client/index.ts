@@ -4,3 +4,5 @@ export * from './job-client';
 export * from './job-list';
 export * from './job-ref';
 export * from './job-settings';
+export * from './rerun';
+export * from './schedule-client';

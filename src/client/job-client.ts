@@ -3,13 +3,17 @@
  * small class over a Temporal client, addressing jobs by `JobRef` and taking an options object per call, in
  * the Azure SDK's `<operation>Options` style (`abortSignal` where a call can wait).
  */
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { instanceCount, type SubmittedJobSpec } from '../shared/job-spec';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { instanceCount, JobSpecError, type JobSpec, type SubmittedJobSpec } from '../shared/job-spec';
 import type { JobSettings } from '../shared/job-settings';
 import {
   jobStatusQuery,
@@ -20,18 +24,34 @@ import {
   type RunProgress,
   type RunResult,
 } from '../shared/messages';
-import { jobWorkflowId, runWorkflowId } from '../shared/names';
+import { jobWorkflowId, runWorkflowId, scheduledJobWorkflowId } from '../shared/names';
 import { roundUsd } from '../shared/pricing';
-import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
+import { JOB_ID, JOB_STATUS, RERUN_OF, SCHEDULE, TENANT } from '../shared/search-attributes';
 import { jobStateOf, type JobState, type WorkflowStatusName } from '../shared/statuses';
 import { ledgerViewQuery, type LedgerView } from '../shared/capacity';
 import type { RunStorageRef } from '../shared/storage';
 import { jobDetails, jobSummary } from '../shared/summaries';
 import { batchJob } from '../workflows/batchJob';
 import type { containerRun } from '../workflows/containerRun';
-import { isTemporalUnavailable, JobFinishedError, JobNotFoundError, RunNotFoundError } from './errors';
+import type { BatchJobInput } from '../workflows/inputs';
+import {
+  isTemporalUnavailable,
+  JobFinishedError,
+  JobNotFinishedError,
+  JobNotFoundError,
+  NothingToRerunError,
+  RunNotFoundError,
+} from './errors';
 import type { JobRef } from './job-ref';
-import { listJobPage, type JobListItem, type JobPage, type ListJobsOptions } from './job-list';
+import {
+  listJobPage,
+  listReruns,
+  type JobListItem,
+  type JobPage,
+  type ListJobsOptions,
+  type RerunItem,
+} from './job-list';
+import { instancesToRerun, MAX_RERUN_ATTEMPTS, rerunJobId, rerunSpec } from './rerun';
 
 export interface JobClientOptions {
   /** the task queue the workers poll */
@@ -55,18 +75,39 @@ export interface SubmittedJob {
 export interface GetJobOptions extends OperationOptions {
   /** ask running instances for their live phase and percent (default true; up to LIVE_PROGRESS_LIMIT) */
   liveProgress?: boolean;
+  /** once the job has ended, list its reruns (default true: one visibility query) */
+  reruns?: boolean;
 }
 
 /** A job as it stands now. */
 export interface JobView {
   ref: JobRef;
-  /** `Running`, the job's outcome, or how its workflow closed without one (Terminated, TimedOut) */
+  /**
+   * `Waiting` (for the jobs it depends on), `Running`, the job's outcome, or how its workflow closed without
+   * one (Terminated, TimedOut)
+   */
   state: JobState;
   workflowStatus: WorkflowStatusName;
-  /** while it runs: counts, percent, instances */
+  /** while it waits or runs: counts, percent, instances */
   status?: JobStatus;
   /** once it has ended with one: the summary with cost */
   summary?: JobSummary;
+  /** the job this one reruns */
+  rerunOf?: string;
+  /** the schedule that started it */
+  schedule?: string;
+  /** once it has ended: the jobs that rerun it, latest first (found by their AciBatchRerunOf) */
+  reruns?: RerunItem[];
+}
+
+export interface RerunOptions extends OperationOptions {
+  /** the rerun's job id; default `<jobId>-rerun-<n>`, the first n not taken */
+  jobId?: string;
+}
+
+export interface SubmittedRerun extends SubmittedJob {
+  /** the original's instances it runs again, by index */
+  instances: number[];
 }
 
 /** One instance as it stands now: its live progress while it runs, its result once it has one. */
@@ -112,7 +153,8 @@ export class JobClient {
   constructor(
     /** the Temporal client underneath, for what this class does not cover */
     readonly temporal: Client,
-    private readonly options: JobClientOptions,
+    /** where jobs start (task queue) and the settings they carry */
+    readonly options: JobClientOptions,
   ) {}
 
   /**
@@ -122,6 +164,7 @@ export class JobClient {
   async submit(spec: SubmittedJobSpec, options: OperationOptions = {}): Promise<SubmittedJob> {
     const ref = { tenant: spec.tenant, jobId: spec.jobId };
     const workflowId = jobWorkflowId(ref.tenant, ref.jobId);
+    if (spec.dependsOn) await this.checkDependencies(spec.tenant, spec.dependsOn.jobs, spec.jobId, options);
     try {
       await this.call(options, () =>
         this.temporal.workflow.start(batchJob, {
@@ -133,7 +176,8 @@ export class JobClient {
           typedSearchAttributes: [
             { key: TENANT, value: ref.tenant },
             { key: JOB_ID, value: ref.jobId },
-            { key: JOB_STATUS, value: 'Running' },
+            { key: JOB_STATUS, value: spec.dependsOn ? 'Waiting' : 'Running' },
+            ...(spec.rerunOf ? [{ key: RERUN_OF, value: spec.rerunOf }] : []),
           ],
           memo: jobMemo(spec),
           // what the Web UI and `temporal workflow describe` show for the job
@@ -148,10 +192,50 @@ export class JobClient {
     }
   }
 
-  /** The job's state; while it runs, its status (see `status`), once ended, its summary. */
+  /**
+   * A job may depend only on jobs of its tenant already submitted (so dependencies never form a cycle), and
+   * not on itself (`jobId`): otherwise a JobSpecError naming each `dependsOn.jobs.<i>`.
+   */
+  async checkDependencies(
+    tenant: string,
+    dependencies: readonly string[],
+    jobId: string | undefined,
+    options: OperationOptions = {},
+  ): Promise<void> {
+    const problems: Array<{ path: string; message: string }> = [];
+    await Promise.all(
+      dependencies.map(async (dependency, i) => {
+        const path = `dependsOn.jobs.${i}`;
+        if (dependency === jobId) return problems.push({ path, message: 'a job cannot depend on itself' });
+        try {
+          await this.describeJob({ tenant, jobId: dependency }, options);
+        } catch (error) {
+          if (!(error instanceof JobNotFoundError)) throw error;
+          problems.push({
+            path,
+            message: `no job ${tenant}/${dependency}: a job may depend only on jobs already submitted; submit it first`,
+          });
+        }
+      }),
+    );
+    if (problems.length) {
+      problems.sort((a, b) => a.path.localeCompare(b.path));
+      throw new JobSpecError(
+        `Invalid job spec:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+        problems,
+      );
+    }
+  }
+
+  /** The job's state; while it runs, its status (see `status`), once ended, its summary and its reruns. */
   async get(ref: JobRef, options: GetJobOptions = {}): Promise<JobView> {
-    const handle = this.jobHandle(ref);
-    const workflowStatus = await this.describe(handle, options, () => new JobNotFoundError(ref));
+    const { handle, description } = await this.describeJob(ref, options);
+    const workflowStatus = description.status.name;
+    const attributes = description.typedSearchAttributes;
+    const origin = {
+      ...(attributes.get(RERUN_OF) && { rerunOf: attributes.get(RERUN_OF) }),
+      ...(attributes.get(SCHEDULE) && { schedule: attributes.get(SCHEDULE) }),
+    };
     if (workflowStatus === 'RUNNING') {
       const status = await this.status(ref, options).catch((error: unknown) => {
         // it ended (or continued as new) between the two reads, or no worker answers the query right now:
@@ -159,11 +243,101 @@ export class JobClient {
         if (isTemporalUnavailable(error)) throw error;
         return undefined;
       });
-      return { ref, state: 'Running', workflowStatus, status };
+      const state = status?.state === 'Waiting' ? 'Waiting' : 'Running';
+      return { ref, state, workflowStatus, status, ...origin };
     }
     const summary =
       workflowStatus === 'COMPLETED' ? await this.call(options, () => handle.result()) : undefined;
-    return { ref, state: jobStateOf(workflowStatus, summary?.outcome), workflowStatus, summary };
+    const reruns = options.reruns === false ? undefined : await this.reruns(ref, options);
+    return {
+      ref,
+      state: jobStateOf(workflowStatus, summary?.outcome),
+      workflowStatus,
+      summary,
+      ...origin,
+      ...(reruns && { reruns }),
+    };
+  }
+
+  /**
+   * The jobs that rerun this one, from visibility (eventually consistent: a rerun just started may be missing
+   * for a second). Undefined where the server has no visibility store (the time-skipping test server).
+   */
+  async reruns(ref: JobRef, options: OperationOptions = {}): Promise<RerunItem[] | undefined> {
+    try {
+      return await this.call(options, () => listReruns(this.temporal, ref));
+    } catch (error) {
+      const unimplemented = (e: unknown) => isGrpcServiceError(e) && e.code === GrpcStatus.UNIMPLEMENTED;
+      // the SDK wraps the server's answer in a ServiceError
+      if (unimplemented(error) || (error instanceof Error && unimplemented(error.cause))) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Starts a new job with the instances of a finished job that failed, timed out or were cancelled, with
+   * their per-instance parameters and their original indexes (see src/client/rerun.ts). Its job id is
+   * `options.jobId`, else `<jobId>-rerun-<n>` with the first n not taken; it names the original in
+   * `rerunOf` (and the AciBatchRerunOf search attribute). JobNotFinishedError while the job runs or when it
+   * ended without a summary; NothingToRerunError when every instance succeeded.
+   */
+  async rerun(ref: JobRef, options: RerunOptions = {}): Promise<SubmittedRerun> {
+    const view = await this.get(ref, { ...options, liveProgress: false, reruns: false });
+    if (view.state === 'Waiting' || view.state === 'Running') throw new JobNotFinishedError(ref, view.state);
+    if (!view.summary) {
+      throw new JobNotFinishedError(
+        ref,
+        view.state,
+        'it ended without a summary, so which instances failed is unknown; submit it again instead',
+      );
+    }
+    const instances = instancesToRerun(view.summary);
+    if (!instances.length) throw new NothingToRerunError(ref);
+    const original = await this.startInput(ref, options);
+    const spec = rerunSpec(original.spec, ref.jobId, instances);
+    if (options.jobId !== undefined) {
+      const submitted = await this.submit({ ...spec, jobId: options.jobId }, options);
+      return { ...submitted, instances };
+    }
+    for (let attempt = 1; attempt <= MAX_RERUN_ATTEMPTS; attempt++) {
+      const jobId = rerunJobId(ref.jobId, attempt);
+      // taken ids are skipped without a start attempt: a describe is consistent, visibility is not
+      if (await this.exists({ tenant: ref.tenant, jobId }, options)) continue;
+      const submitted = await this.submit({ ...spec, jobId }, options);
+      if (submitted.started) return { ...submitted, instances };
+    }
+    throw new Error(
+      `Job ${ref.tenant}/${ref.jobId} has ${MAX_RERUN_ATTEMPTS} reruns already; name the next one.`,
+    );
+  }
+
+  /** The input the job's (latest) workflow run was started with: its first history event. */
+  private async startInput(ref: JobRef, options: OperationOptions): Promise<BatchJobInput> {
+    const { handle } = await this.describeJob(ref, options);
+    const response = await this.call(options, () =>
+      this.temporal.workflowService.getWorkflowExecutionHistory({
+        namespace: this.temporal.options.namespace,
+        execution: { workflowId: handle.workflowId },
+        maximumPageSize: 1,
+      }),
+    );
+    const payloads = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    const [input] = await decodeArrayFromPayloads(
+      this.temporal.workflow.options.loadedDataConverter,
+      payloads,
+    );
+    if (!input) throw new Error(`The history of job ${ref.tenant}/${ref.jobId} has no input.`);
+    return input as BatchJobInput & { spec: JobSpec };
+  }
+
+  private async exists(ref: JobRef, options: OperationOptions): Promise<boolean> {
+    try {
+      await this.describeJob(ref, options);
+      return true;
+    } catch (error) {
+      if (error instanceof JobNotFoundError) return false;
+      throw error;
+    }
   }
 
   /**
@@ -172,7 +346,8 @@ export class JobClient {
    * percent, which the job does not track (it would cost history).
    */
   async status(ref: JobRef, options: GetJobOptions = {}): Promise<JobStatus> {
-    const status = await this.call(options, () => this.jobHandle(ref).query(jobStatusQuery));
+    const handle = await this.resolveJobHandle(ref, options);
+    const status = await this.call(options, () => handle.query(jobStatusQuery));
     status.counts.queued ??= 0; // jobs started before admission existed
     await this.markQueued(ref, status, options);
     if (options.liveProgress === false) return status;
@@ -230,13 +405,14 @@ export class JobClient {
 
   /** Waits for the job to end (following continue-as-new) and returns its summary. */
   async result(ref: JobRef, options: OperationOptions = {}): Promise<JobSummary> {
-    return this.call(options, () => this.jobHandle(ref).result());
+    const handle = await this.resolveJobHandle(ref, options);
+    return this.call(options, () => handle.result());
   }
 
   /** Requests cancellation: every run removes its group, then the job ends `Cancelled`. */
   async cancel(ref: JobRef, options: OperationOptions = {}): Promise<void> {
-    const handle = this.jobHandle(ref);
-    const workflowStatus = await this.describe(handle, options, () => new JobNotFoundError(ref));
+    const { handle, description } = await this.describeJob(ref, options);
+    const workflowStatus = description.status.name;
     if (workflowStatus !== 'RUNNING') throw new JobFinishedError(ref, jobStateOf(workflowStatus));
     await this.call(options, () => handle.cancel());
   }
@@ -328,8 +504,52 @@ export class JobClient {
     return cost;
   }
 
+  /**
+   * The job's workflow: `<tenant>.<jobId>`, or for a scheduled job (`<name>-<yyyymmddhhmmss>`) the id its
+   * schedule gave it, `<tenant>.<name>-<fire time>`. Sync: the likely id; the reads below confirm it.
+   */
   jobHandle(ref: JobRef): WorkflowHandle<typeof batchJob> {
-    return this.temporal.workflow.getHandle<typeof batchJob>(jobWorkflowId(ref.tenant, ref.jobId));
+    return this.temporal.workflow.getHandle<typeof batchJob>(this.jobWorkflowIds(ref)[0]!);
+  }
+
+  /** Where the job's workflow may be, most likely first (a job submitted by hand before ids of the scheduled form were refused comes second). */
+  private jobWorkflowIds(ref: JobRef): string[] {
+    const known = this.resolved.get(jobWorkflowId(ref.tenant, ref.jobId));
+    if (known) return [known];
+    const scheduled = scheduledJobWorkflowId(ref.tenant, ref.jobId);
+    const plain = jobWorkflowId(ref.tenant, ref.jobId);
+    return scheduled ? [scheduled, plain] : [plain];
+  }
+
+  /** Job workflow ids found by describeJob, by `<tenant>.<jobId>` (a workflow id never changes). */
+  private readonly resolved = new Map<string, string>();
+
+  /** The job's workflow and its description; JobNotFoundError when there is none. */
+  async describeJob(
+    ref: JobRef,
+    options: OperationOptions = {},
+  ): Promise<{ handle: WorkflowHandle<typeof batchJob>; description: WorkflowExecutionDescription }> {
+    for (const workflowId of this.jobWorkflowIds(ref)) {
+      const handle = this.temporal.workflow.getHandle<typeof batchJob>(workflowId);
+      try {
+        const description = await this.call(options, () => handle.describe());
+        this.resolved.set(jobWorkflowId(ref.tenant, ref.jobId), workflowId);
+        return { handle, description };
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+    throw new JobNotFoundError(ref);
+  }
+
+  /** The job's handle, confirmed by a describe only when its id is ambiguous (a scheduled job's form). */
+  private async resolveJobHandle(
+    ref: JobRef,
+    options: OperationOptions,
+  ): Promise<WorkflowHandle<typeof batchJob>> {
+    const ids = this.jobWorkflowIds(ref);
+    if (ids.length === 1) return this.temporal.workflow.getHandle<typeof batchJob>(ids[0]!);
+    return (await this.describeJob(ref, options)).handle;
   }
 
   runHandle(ref: JobRef, instanceIndex: number): WorkflowHandle<typeof containerRun> {
@@ -357,7 +577,7 @@ export class JobClient {
 }
 
 /** Shown in the Web UI next to the job; never the environment (it may hold secrets). */
-function jobMemo(spec: SubmittedJobSpec): Record<string, unknown> {
+export function jobMemo(spec: JobSpec): Record<string, unknown> {
   return {
     image: spec.image,
     instances: instanceCount(spec),

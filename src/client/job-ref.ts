@@ -4,11 +4,23 @@
  * once, here, and everything downstream takes it as given.
  */
 import { randomBytes } from 'node:crypto';
-import type { JobSpec, SubmittedJobSpec } from '../shared/job-spec';
+import { JobSpecError, type JobSpec, type SubmittedJobSpec } from '../shared/job-spec';
+import { SCHEDULED_JOB_ID } from '../shared/names';
 
 export interface JobRef {
   tenant: string;
   jobId: string;
+}
+
+/** A tenant's schedule, by its name. */
+export interface ScheduleRef {
+  tenant: string;
+  name: string;
+}
+
+/** "acme/nightly": how messages and the CLI name a schedule. */
+export function formatScheduleRef(ref: ScheduleRef): string {
+  return `${ref.tenant}/${ref.name}`;
 }
 
 /** "acme/nightly-2026-11-24": how messages and the CLI name a job. */
@@ -26,7 +38,19 @@ export function generateJobId(now: Date = new Date()): string {
   return `${stamp}-${suffix}`;
 }
 
-/** The spec with its job id settled: its own, else the one given (e.g. derived from an Idempotency-Key), else new. */
+/**
+ * The spec with its job id settled: its own, else the one given (e.g. derived from an Idempotency-Key), else
+ * new. Ids of the form `<name>-<yyyymmddhhmmss>` are those of scheduled jobs: refused here, so a job submitted
+ * by hand never takes a firing's id (and its runs' ids).
+ */
 export function settleJobId(spec: JobSpec, jobId?: string): SubmittedJobSpec {
-  return { ...spec, jobId: spec.jobId ?? jobId ?? generateJobId() };
+  const settled = spec.jobId ?? jobId ?? generateJobId();
+  if (SCHEDULED_JOB_ID.test(settled)) {
+    const problem = {
+      path: 'jobId',
+      message: `ids ending in "-" and 14 digits are those of scheduled jobs (<schedule>-<yyyymmddhhmmss>); choose another, e.g. "${settled.replace(/-(\d{14})$/, '-run$1')}"`,
+    };
+    throw new JobSpecError(`Invalid job spec:\n  ${problem.path}: ${problem.message}`, [problem]);
+  }
+  return { ...spec, jobId: settled };
 }

@@ -74,6 +74,157 @@ const failurePolicy = z.discriminatedUnion(
   { error: 'onFailure.action must be "restart", "stop" or "delete"' },
 );
 
+/** Why a run failed, as the job's failure rules match it (`failurePolicy.rules[].onReason`). */
+export const FAILURE_REASONS = [
+  /** the container reported Failed */
+  'Reported',
+  /** the container exited with a non-zero code without reporting */
+  'Exited',
+  /** no report within the time limit */
+  'TimedOut',
+  /** the platform took the container away: its group disappeared or was stopped by someone else */
+  'Evicted',
+  /** the group's provisioning failed, or it could not be started or restarted */
+  'Lost',
+  /** the group could not be created (an image that cannot be pulled, a spec ARM refuses) */
+  'CreateFailed',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** What a matching rule does with a failure (Kubernetes' podFailurePolicy actions, by our names). */
+export const RULE_ACTIONS = ['RestartInstance', 'FailInstance', 'FailJob', 'Ignore'] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+
+/** Restarts a `RestartInstance` rule allows when onFailure itself does not restart. */
+export const RULE_DEFAULT_MAX_RESTARTS = 2;
+/** Its backoff then. */
+export const RULE_DEFAULT_BACKOFF = '10s';
+
+const failureRule = z
+  .object(
+    {
+      action: z.enum(RULE_ACTIONS, {
+        error: 'action must be "RestartInstance", "FailInstance", "FailJob" or "Ignore"',
+      }),
+      onExitCodes: z
+        .object(
+          {
+            operator: z.enum(['In', 'NotIn'], { error: 'onExitCodes.operator must be "In" or "NotIn"' }),
+            values: z
+              .array(
+                z
+                  .number({ error: 'exit codes are whole numbers, e.g. 137' })
+                  .int('exit codes are whole numbers, e.g. 137')
+                  .min(-2147483648, 'exit codes are 32-bit whole numbers')
+                  .max(2147483647, 'exit codes are 32-bit whole numbers'),
+                { error: 'onExitCodes.values must be a list of exit codes, e.g. [137, 143]' },
+              )
+              .min(1, 'onExitCodes.values must list at least one exit code')
+              .max(255, 'onExitCodes.values may list at most 255 exit codes'),
+          },
+          { error: 'onExitCodes must be an object: { operator: "In" | "NotIn", values: [exit codes] }' },
+        )
+        .strict()
+        .optional(),
+      onReason: z
+        .enum(FAILURE_REASONS, { error: `onReason must be one of ${FAILURE_REASONS.join(', ')}` })
+        .optional(),
+    },
+    { error: 'each rule must be an object with an action and onExitCodes and/or onReason' },
+  )
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (!rule.onExitCodes && !rule.onReason) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a rule needs onExitCodes, onReason or both, to say which failures it matches',
+      });
+    }
+    if (rule.action === 'RestartInstance' && rule.onReason === 'CreateFailed') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['action'],
+        message:
+          'a group that could not be created cannot be restarted; use FailInstance, FailJob or Ignore for CreateFailed',
+      });
+    }
+  });
+
+/**
+ * The job's failure policy: how many failed instances it tolerates before it stops (Kubernetes'
+ * maxFailedIndexes, Step Functions' ToleratedFailureCount/-Percentage), and rules that decide per failure
+ * (Kubernetes' podFailurePolicy, AWS Batch's evaluateOnExit). Absent: every instance runs, whatever fails.
+ */
+const jobFailurePolicy = z
+  .object(
+    {
+      maxFailedInstances: z
+        .number({ error: 'failurePolicy.maxFailedInstances must be a whole number, e.g. 3' })
+        .int('failurePolicy.maxFailedInstances must be a whole number, e.g. 3')
+        .min(0, 'failurePolicy.maxFailedInstances must be at least 0 (0: the first failure fails the job)')
+        .max(MAX_INSTANCES, `failurePolicy.maxFailedInstances must be at most ${MAX_INSTANCES}`)
+        .optional(),
+      maxFailedPercent: z
+        .number({ error: 'failurePolicy.maxFailedPercent must be a number from 0 to 100, e.g. 10' })
+        .min(0, 'failurePolicy.maxFailedPercent must be from 0 to 100')
+        .max(100, 'failurePolicy.maxFailedPercent must be from 0 to 100')
+        .optional(),
+      /** the first rule that matches a failure decides it; no match: onFailure decides, as without rules */
+      rules: z.array(failureRule).max(20, 'failurePolicy.rules may hold at most 20 rules').optional(),
+    },
+    { error: 'failurePolicy must be an object with maxFailedInstances, maxFailedPercent and/or rules' },
+  )
+  .strict();
+
+/** "0-3,7": instance indexes and inclusive ranges. */
+export const INDEX_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/**
+ * Ends the job `Completed` once chosen instances, or a count of them, have succeeded; the rest are cancelled
+ * (Kubernetes' successPolicy rule). Both: that many of the chosen instances.
+ */
+const successPolicy = z
+  .object(
+    {
+      succeededIndexes: z
+        .string({
+          error: 'successPolicy.succeededIndexes must be a string of indexes and ranges, e.g. "0-3,7"',
+        })
+        .regex(INDEX_LIST, 'successPolicy.succeededIndexes must list indexes and ranges, e.g. "0-3,7"')
+        .optional(),
+      succeededCount: z
+        .number({ error: 'successPolicy.succeededCount must be a whole number, e.g. 3' })
+        .int('successPolicy.succeededCount must be a whole number, e.g. 3')
+        .min(1, 'successPolicy.succeededCount must be at least 1')
+        .max(MAX_INSTANCES, `successPolicy.succeededCount must be at most ${MAX_INSTANCES}`)
+        .optional(),
+    },
+    { error: 'successPolicy must be an object with succeededIndexes and/or succeededCount' },
+  )
+  .strict()
+  .refine((policy) => policy.succeededIndexes !== undefined || policy.succeededCount !== undefined, {
+    message: 'successPolicy needs succeededIndexes, succeededCount or both',
+  });
+
+/** Jobs of the same tenant this job waits for (AWS Batch's dependsOn). */
+const dependsOn = z
+  .object(
+    {
+      jobs: z
+        .array(jobIdSchema, { error: 'dependsOn.jobs must be a list of job ids, e.g. ["extract-42"]' })
+        .min(1, 'dependsOn.jobs must name at least one job')
+        .max(20, 'dependsOn.jobs may name at most 20 jobs')
+        .refine((jobs) => new Set(jobs).size === jobs.length, 'dependsOn.jobs must not name a job twice'),
+      condition: z
+        .enum(['AllSucceeded', 'AllFinished'], {
+          error: 'dependsOn.condition must be "AllSucceeded" (the default) or "AllFinished"',
+        })
+        .default('AllSucceeded'),
+    },
+    { error: 'dependsOn must be an object: { jobs: [job ids], condition: "AllSucceeded" | "AllFinished" }' },
+  )
+  .strict();
+
 const armId = (what: string, segment: string) =>
   z
     .string()
@@ -82,7 +233,7 @@ const armId = (what: string, segment: string) =>
       `${what} must be a full ARM resource id (/subscriptions/.../resourceGroups/.../providers/${segment}/...)`,
     );
 
-export const jobSpecSchema = z
+const jobSpecObject = z
   .object({
     tenant: tenantSchema,
     jobId: jobIdSchema.optional(),
@@ -189,6 +340,26 @@ export const jobSpecSchema = z
       .optional(),
     identity: armId('identity', 'Microsoft.ManagedIdentity').optional(),
     subnetId: armId('subnetId', 'Microsoft.Network').optional(),
+    failurePolicy: jobFailurePolicy.optional(),
+    successPolicy: successPolicy.optional(),
+    dependsOn: dependsOn.optional(),
+    /**
+     * The index each instance runs as (ACI_BATCH_INSTANCE_INDEX, run ids, group names), by position in
+     * `instances`: a rerun keeps the indexes of the instances it runs again. Default 0 to instances − 1.
+     */
+    instanceIndexes: z
+      .array(
+        z
+          .number()
+          .int('instanceIndexes must be whole numbers')
+          .min(0, 'instanceIndexes must be at least 0')
+          .max(MAX_INSTANCES - 1, `instanceIndexes must be below ${MAX_INSTANCES}`),
+        { error: 'instanceIndexes must be a list of instance indexes, one per instance' },
+      )
+      .max(MAX_INSTANCES, `instanceIndexes may list at most ${MAX_INSTANCES} indexes`)
+      .optional(),
+    /** the job this one reruns (set by `aci-batch rerun` and `POST /v1/jobs/{jobId}/rerun`) */
+    rerunOf: jobIdSchema.optional(),
     tags: z
       .record(
         z
@@ -204,24 +375,102 @@ export const jobSpecSchema = z
       .refine((tags) => Object.keys(tags).length <= 40, 'at most 40 tags (aci-batch adds its own)')
       .default({}),
   })
-  .strict()
-  .superRefine((spec, ctx) => {
-    placementProblems(spec).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
-    if (spec.control && !spec.ports.includes(spec.control.port)) {
+  .strict();
+
+export const jobSpecSchema = jobSpecObject.superRefine((spec, ctx) => {
+  placementProblems(spec).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
+  if (spec.control && !spec.ports.includes(spec.control.port)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['control', 'port'],
+      message: `control.port ${spec.control.port} must also be listed in ports`,
+    });
+  }
+  if (spec.subnetId && spec.ports.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ports'],
+      message: 'a container group in a subnet needs at least one port',
+    });
+  }
+  checkIndexes(spec, ctx);
+  if (spec.jobId !== undefined && spec.dependsOn?.jobs.includes(spec.jobId)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dependsOn', 'jobs', spec.dependsOn.jobs.indexOf(spec.jobId)],
+      message: 'a job cannot depend on itself',
+    });
+  }
+});
+
+type ParsedSpec = Pick<z.output<typeof jobSpecObject>, 'instances' | 'instanceIndexes' | 'successPolicy'>;
+
+/** instanceIndexes one per instance, none twice; successPolicy naming instances the job has. */
+function checkIndexes(spec: ParsedSpec, ctx: z.core.$RefinementCtx): void {
+  const count = typeof spec.instances === 'number' ? spec.instances : spec.instances.length;
+  const indexes = spec.instanceIndexes;
+  if (indexes) {
+    if (indexes.length !== count) {
       ctx.addIssue({
         code: 'custom',
-        path: ['control', 'port'],
-        message: `control.port ${spec.control.port} must also be listed in ports`,
+        path: ['instanceIndexes'],
+        message: `instanceIndexes must list one index per instance (${count}), not ${indexes.length}`,
       });
     }
-    if (spec.subnetId && spec.ports.length === 0) {
+    const seen = new Set<number>();
+    indexes.forEach((index, position) => {
+      if (seen.has(index)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instanceIndexes', position],
+          message: `instance index ${index} is listed twice; each instance runs as its own index`,
+        });
+      }
+      seen.add(index);
+    });
+  }
+  const policy = spec.successPolicy;
+  if (!policy) return;
+  const known = indexes ? new Set(indexes) : undefined;
+  const has = (index: number) => (known ? known.has(index) : index < count);
+  let chosen = count;
+  if (policy.succeededIndexes !== undefined) {
+    const parsed = parseIndexList(policy.succeededIndexes);
+    const missing = parsed.problem ?? parsed.indexes.find((index) => !has(index));
+    if (typeof missing === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['successPolicy', 'succeededIndexes'], message: missing });
+      return;
+    }
+    if (missing !== undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['ports'],
-        message: 'a container group in a subnet needs at least one port',
+        path: ['successPolicy', 'succeededIndexes'],
+        message: `instance ${missing} is not one of this job's instances (${indexes ? `instanceIndexes` : `0 to ${count - 1}`})`,
       });
+      return;
     }
-  });
+    chosen = parsed.indexes.length;
+  }
+  if (policy.succeededCount !== undefined && policy.succeededCount > chosen) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['successPolicy', 'succeededCount'],
+      message: `successPolicy.succeededCount ${policy.succeededCount} is more than the ${chosen} instances it counts from; lower it`,
+    });
+  }
+}
+
+/** "0-3,7" → [0, 1, 2, 3, 7]; a descending range or more indexes than a job may have is a problem. */
+export function parseIndexList(text: string): { indexes: number[]; problem?: string } {
+  const indexes = new Set<number>();
+  for (const part of text.split(',')) {
+    const [from, to = from] = part.split('-').map(Number) as [number, number?];
+    if (to < from) return { indexes: [], problem: `the range "${part}" must go up, e.g. "${to}-${from}"` };
+    if (to >= MAX_INSTANCES) return { indexes: [], problem: `indexes must be below ${MAX_INSTANCES}` };
+    for (let index = from; index <= to; index++) indexes.add(index);
+  }
+  return { indexes: [...indexes].sort((a, b) => a - b) };
+}
 
 /** ACI's limits for a Spot container group. */
 export const SPOT_LIMITS = { cpu: 4, memoryGB: 16 } as const;
@@ -282,14 +531,22 @@ export type JobSpecInput = z.input<typeof jobSpecSchema>;
 /** A validated spec with every default filled in. */
 export type JobSpec = z.output<typeof jobSpecSchema>;
 export type FailurePolicy = JobSpec['onFailure'];
+export type JobFailurePolicy = NonNullable<JobSpec['failurePolicy']>;
+export type FailureRule = NonNullable<JobFailurePolicy['rules']>[number];
+export type SuccessPolicy = NonNullable<JobSpec['successPolicy']>;
+export type DependsOn = NonNullable<JobSpec['dependsOn']>;
 export type InstanceParams = z.output<typeof instanceParams>;
 /** A spec whose job id is settled: what a job's workflow is started with (the edge decides the id). */
 export type SubmittedJobSpec = JobSpec & { jobId: string };
+/** What only the job needs: its runs never get these (their inputs would repeat them per child). */
+type JobOnlyFields =
+  'instances' | 'maxParallel' | 'instanceIndexes' | 'successPolicy' | 'dependsOn' | 'rerunOf';
 /**
  * One instance's spec, as its run gets it: the instance's env and command merged over the job's, and no
  * instance list (the parent's history holds every child's input: it must not repeat the list per child).
+ * The failure policy stays: its rules decide the run's restarts.
  */
-export type InstanceSpec = Omit<SubmittedJobSpec, 'instances' | 'maxParallel'>;
+export type InstanceSpec = Omit<SubmittedJobSpec, JobOnlyFields>;
 
 export class JobSpecError extends Error {
   override name = 'JobSpecError';
@@ -330,10 +587,26 @@ export function instanceCount(spec: JobSpec): number {
   return typeof spec.instances === 'number' ? spec.instances : spec.instances.length;
 }
 
-/** The one place per-instance parameters are resolved: env merged over the job's, command replacing it. */
-export function specForInstance(spec: SubmittedJobSpec, index: number): InstanceSpec {
-  const { instances, maxParallel: _, ...common } = spec;
-  const params = typeof instances === 'number' ? {} : (instances[index] ?? {});
+/** The index the instance at `position` runs as: its entry of instanceIndexes, else its position. */
+export function instanceIndexAt(spec: Pick<JobSpec, 'instanceIndexes'>, position: number): number {
+  return spec.instanceIndexes?.[position] ?? position;
+}
+
+/**
+ * The one place per-instance parameters are resolved: env merged over the job's, command replacing it.
+ * `position` is the instance's place in `instances` (its index, unless instanceIndexes says otherwise).
+ */
+export function specForInstance(spec: SubmittedJobSpec, position: number): InstanceSpec {
+  const {
+    instances,
+    maxParallel: _maxParallel,
+    instanceIndexes: _instanceIndexes,
+    successPolicy: _successPolicy,
+    dependsOn: _dependsOn,
+    rerunOf: _rerunOf,
+    ...common
+  } = spec;
+  const params = typeof instances === 'number' ? {} : (instances[position] ?? {});
   return {
     ...common,
     env: { ...spec.env, ...params.env },

@@ -5,6 +5,7 @@
  * impossible.)
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DependsOn, FailureReason, RuleAction } from './job-spec';
 import type { LogArchiveResult, OutputsResult } from './storage';
 
 export type CompletionStatus = 'Completed' | 'Failed';
@@ -95,6 +96,12 @@ export interface RunResult {
   pool?: string;
   region?: string;
   queuedSeconds?: number;
+  /** why it failed or timed out (what failurePolicy.rules[].onReason matches) */
+  reason?: FailureReason;
+  /** the failure rule that decided its end: its place in failurePolicy.rules and its action */
+  rule?: { index: number; action: RuleAction };
+  /** a rule said Ignore: the failure counts as done, not as failed */
+  ignored?: boolean;
   /** it ended on a Spot group */
   spot?: boolean;
   /** of billedSeconds, those on Spot groups (priced apart) */
@@ -116,7 +123,8 @@ export type JobOutcome = 'Completed' | 'PartiallyFailed' | 'Failed' | 'Cancelled
 export interface JobStatus {
   tenant: string;
   jobId: string;
-  state: 'Running' | JobOutcome;
+  /** `Waiting`: for the jobs it depends on, before any instance starts */
+  state: 'Waiting' | 'Running' | JobOutcome;
   total: number;
   /** `queued`: running instances still waiting for capacity (the job client reads them from the ledger) */
   counts: Record<'pending' | 'queued' | 'running' | RunStatus, number>;
@@ -133,6 +141,10 @@ export interface JobStatus {
   }>;
   /** under admission: the ledger where the job's queued runs wait, and the pools it may use */
   capacity?: { ledgerId: string; pools: string[] };
+  /** while Waiting: the jobs it waits for */
+  dependsOn?: DependsOn;
+  /** once the job's policies stopped it early: why (it is cancelling what still runs) */
+  reason?: string;
 }
 
 export interface JobSummary {
@@ -144,6 +156,13 @@ export interface JobSummary {
   failed: number;
   timedOut: number;
   cancelled: number;
+  /** failures a failure rule said to Ignore: counted as done, not in failed or timedOut */
+  ignored?: number;
+  /**
+   * why the job ended as it did, when its policies decided (a failure policy, a success policy, a dependency);
+   * absent when it simply ran every instance
+   */
+  reason?: string;
   startedAt: string;
   finishedAt: string;
   billedSeconds: number;

@@ -8,6 +8,46 @@ export function jobWorkflowId(tenant: string, jobId: string): string {
   return `${tenant}.${jobId}`;
 }
 
+/** Id of a tenant's schedule: `<tenant>.schedule.<name>`. */
+export function scheduleId(tenant: string, name: string): string {
+  return `${tenant}.schedule.${name}`;
+}
+
+/**
+ * The workflow id a schedule's action starts its jobs with, `<tenant>.<name>`; Temporal appends the fire time
+ * (`-2026-11-24T02:00:00Z`), so each firing is its own workflow and never runs twice.
+ */
+export function scheduledWorkflowIdBase(tenant: string, name: string): string {
+  return `${tenant}.${name}`;
+}
+
+/** A scheduled job's id: `<name>-<yyyymmddhhmmss>`, its schedule's name and its fire time (UTC). */
+export const SCHEDULED_JOB_ID = /^(.+)-(\d{14})$/;
+const APPENDED_FIRE_TIME = /-(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+
+/**
+ * The job id of a scheduled firing, from the workflow id Temporal gave it (`acme.nightly-2026-11-24T02:00:00Z`
+ * → `nightly-20261124020000`); `fallback` (the workflow's start time) when the id carries no fire time (started
+ * by hand). At most 25 + 15 characters: a schedule name is at most 25.
+ */
+export function scheduledJobId(name: string, workflowId: string, fallback: Date): string {
+  const match = APPENDED_FIRE_TIME.exec(workflowId);
+  const stamp = match ? match.slice(1).join('') : fallback.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${name}-${stamp}`;
+}
+
+/**
+ * The workflow id of a scheduled job, from its job id (the reverse of scheduledJobId); undefined when the id
+ * is not one a schedule gives.
+ */
+export function scheduledJobWorkflowId(tenant: string, jobId: string): string | undefined {
+  const match = SCHEDULED_JOB_ID.exec(jobId);
+  if (!match) return undefined;
+  const [, name, s] = match as unknown as [string, string, string];
+  const at = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}Z`;
+  return `${scheduledWorkflowIdBase(tenant, name)}-${at}`;
+}
+
 /** Workflow id of one instance's container run: `<tenant>.<jobId>.<index>`. */
 export function runWorkflowId(tenant: string, jobId: string, instanceIndex: number): string {
   return `${jobWorkflowId(tenant, jobId)}.${instanceIndex}`;

@@ -15,7 +15,10 @@ export function runStatusOfReport(status: CompletionStatus): Extract<RunStatus, 
   return status === 'Completed' ? 'Succeeded' : 'Failed';
 }
 
-/** The job's outcome from its runs: all succeeded, some, none; or cancelled, whatever its runs did. */
+/**
+ * The job's outcome from its runs: all succeeded, some, none; or cancelled, whatever its runs did.
+ * `succeeded` counts failures a rule said to Ignore too: they count as done.
+ */
 export function jobOutcomeOf(succeeded: number, total: number, cancelled: boolean): JobOutcome {
   if (cancelled) return 'Cancelled';
   if (succeeded === total) return 'Completed';
@@ -35,8 +38,16 @@ export type WorkflowStatusName =
   | 'UNKNOWN'
   | 'UNSPECIFIED';
 
-/** What users see as a job's state: `Running`, its outcome, or how its workflow closed without one. */
-export type JobState = 'Running' | JobOutcome | 'Terminated' | 'TimedOut';
+/**
+ * What users see as a job's state: `Waiting` (for the jobs it depends on), `Running`, its outcome, or how its
+ * workflow closed without one.
+ */
+export type JobState = 'Waiting' | 'Running' | JobOutcome | 'Terminated' | 'TimedOut';
+
+/** The job has not ended: it waits for its dependencies or runs. */
+export function isJobOpen(state: JobState): state is 'Waiting' | 'Running' {
+  return state === 'Waiting' || state === 'Running';
+}
 
 const CLOSED_WITHOUT_SUMMARY: Partial<Record<WorkflowStatusName, JobState>> = {
   FAILED: 'Failed',

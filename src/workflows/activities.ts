@@ -3,7 +3,12 @@
  * Failures the activities classify as permanent (AciFailureType) are never retried.
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { AciActivities, CapacityActivities, StorageActivities } from '../activities/types';
+import type {
+  AciActivities,
+  CapacityActivities,
+  JobActivities,
+  StorageActivities,
+} from '../activities/types';
 import { AciFailureType, RETRYABLE_FAILURE_TYPES } from '../shared/failures';
 
 const NON_RETRYABLE_TYPES = Object.values(AciFailureType).filter(
@@ -147,3 +152,13 @@ export const { listRunOutputs } = proxyActivities<StorageActivities>(
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
   }),
 );
+
+/**
+ * A job's wait for the jobs it depends on: as long as they take (retried after a week, or a lost worker), alive
+ * by heartbeat; cancelled with the job.
+ */
+export const { awaitJobs } = proxyActivities<JobActivities>({
+  startToCloseTimeout: '7 days',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});

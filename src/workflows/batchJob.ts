@@ -13,6 +13,14 @@
  *
  * Cancelling the job cancels every child and waits for their cleanup (each deletes its group); the job then
  * completes with outcome `Cancelled` and a summary of what ran and what it cost.
+ *
+ * A job with `dependsOn` first waits (state `Waiting`) until the jobs it names have ended, and fails at once,
+ * saying why, when one ends otherwise than the condition asks. A job with a failure or success policy
+ * (job-policy.ts) may stop early: it launches nothing more, cancels its running children (each removes its
+ * group) and ends `Failed` or `Completed` with the reason in its summary. A scheduled job has no job id in its
+ * spec: it takes `<schedule>-<yyyymmddhhmmss>` from the fire time Temporal appended to its workflow id.
+ * Every new path starts only from a spec field (or input) that jobs started before it did not have, so their
+ * histories replay unchanged without a patch.
  */
 import {
   allHandlersFinished,
@@ -28,34 +36,74 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { instanceCount, specForInstance } from '../shared/job-spec';
+import type { DependencyOutcome } from '../activities/types';
+import { instanceCount, instanceIndexAt, specForInstance, type SubmittedJobSpec } from '../shared/job-spec';
 import { jobStatusQuery, type JobStatus, type JobSummary } from '../shared/messages';
-import { runWorkflowId } from '../shared/names';
+import { runWorkflowId, scheduledJobId } from '../shared/names';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
 import { runSummary } from '../shared/summaries';
-import { resolveCapacity } from './activities';
+import { awaitJobs, resolveCapacity } from './activities';
 import { containerRun } from './containerRun';
 import { runWindow } from './fan-out';
 import type { BatchJobInput } from './inputs';
 import { validateJobSpec } from './job-input';
+import { hasJobPolicy, JobPolicy, type JobStop } from './job-policy';
 import { JobTracker } from './job-tracker';
 
 /** Jobs started before admission existed replay without asking for capacity. */
 const ADMISSION_PATCH = 'capacity-admission';
 
 export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
-  const spec = validateJobSpec(input.spec);
+  const { schedule } = input;
+  const spec = validateJobSpec(
+    input.spec,
+    schedule && (() => scheduledJobId(schedule.name, workflowInfo().workflowId, workflowInfo().startTime)),
+  );
   const settings = input.settings ?? {};
   const total = instanceCount(spec);
   const tracker = new JobTracker(spec, total, settings.prices, input.carried);
-  let state: JobStatus['state'] = 'Running';
-  setHandler(jobStatusQuery, () => tracker.status(state));
+  // failure tolerance, FailJob rules, a success policy: what may stop the job before every instance ran
+  const policy = hasJobPolicy(spec) ? new JobPolicy(spec, total, input.carried?.runs) : undefined;
+  const waitsForJobs = spec.dependsOn !== undefined && !input.carried;
+  let state: JobStatus['state'] = waitsForJobs ? 'Waiting' : 'Running';
+  setHandler(jobStatusQuery, () => ({
+    ...tracker.status(state),
+    ...(state === 'Waiting' && { dependsOn: spec.dependsOn }),
+    ...(state === 'Running' && policy?.stop && { reason: policy.stop.reason }),
+  }));
 
   const identity = [
     { key: TENANT, value: spec.tenant },
     { key: JOB_ID, value: spec.jobId },
   ];
   if (!input.carried) upsertSearchAttributes([...identity, { key: JOB_STATUS, value: state }]);
+
+  /** The end: the summary, and the job's status search attribute set to its outcome. */
+  const end = (cancelled: boolean, stop?: JobStop): JobSummary => {
+    const summary = tracker.summary(cancelled, stop);
+    state = summary.outcome;
+    upsertSearchAttributes([{ key: JOB_STATUS, value: state }]);
+    return summary;
+  };
+
+  if (waitsForJobs) {
+    const waited = await waitForDependencies(spec);
+    if (waited === 'cancelled') {
+      tracker.cancelUnstarted();
+      return end(true);
+    }
+    if (!waited.satisfied) {
+      const stop: JobStop = {
+        outcome: 'Failed',
+        reason: waited.reason ?? 'a dependency did not end as required',
+      };
+      tracker.cancelUnstarted(stop.reason);
+      return end(false, stop);
+    }
+    state = 'Running';
+    upsertSearchAttributes([{ key: JOB_STATUS, value: state }]);
+  }
+
   // where the runs get capacity: asked once per job (jobs started before admission existed go without)
   const capacity =
     input.carried?.capacity ??
@@ -72,12 +120,16 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
       : undefined);
   tracker.capacity = capacity;
 
-  async function runInstance(index: number): Promise<void> {
+  // the runs of a job with policies run in their own scope: a policy's decision cancels them all
+  const runs = policy ? new CancellationScope() : undefined;
+
+  async function runInstance(position: number): Promise<void> {
+    const index = instanceIndexAt(spec, position);
     tracker.recordStart(index);
-    try {
-      const result = await executeChild(containerRun, {
+    const start = () =>
+      executeChild(containerRun, {
         workflowId: runWorkflowId(spec.tenant, spec.jobId, index),
-        args: [{ spec: specForInstance(spec, index), instanceIndex: index, settings, capacity }],
+        args: [{ spec: specForInstance(spec, position), instanceIndex: index, settings, capacity }],
         // if the job ends without cancelling them (terminated, timed out), the server cancels the runs
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         // a cancelled job waits until each run has removed its group
@@ -95,9 +147,13 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
           },
         }),
       });
+    try {
+      const result = await (runs ? runs.run(start) : start());
       tracker.recordResult(result);
+      if (policy?.note(result)) runs!.cancel();
     } catch (error) {
-      tracker.recordFailure(index, error);
+      const run = tracker.recordFailure(index, error, policy?.stop?.reason);
+      if (policy?.note(run)) runs!.cancel();
     }
   }
 
@@ -108,7 +164,7 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
         from: next,
         to: total,
         maxParallel: spec.maxParallel,
-        stopLaunching: () => workflowInfo().continueAsNewSuggested,
+        stopLaunching: () => policy?.stop !== undefined || workflowInfo().continueAsNewSuggested,
       },
       runInstance,
     );
@@ -117,15 +173,25 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
   }
   // cancelled while launching, or while the window drained (draining shields itself from cancellation)
   const cancelled = CancellationScope.current().consideredCancelled;
+  const stop = policy?.stop;
   if (cancelled) {
     tracker.cancelUnstarted();
+  } else if (stop) {
+    tracker.cancelUnstarted(stop.reason);
   } else if (next < total) {
     await condition(allHandlersFinished);
     return await continueAsNew<typeof batchJob>({ ...input, carried: tracker.carry(next) });
   }
+  return end(cancelled, stop);
+}
 
-  const summary = tracker.summary(cancelled);
-  state = summary.outcome;
-  upsertSearchAttributes([{ key: JOB_STATUS, value: state }]);
-  return summary;
+/** Waits for the jobs the spec depends on; 'cancelled' when the job is cancelled meanwhile. */
+async function waitForDependencies(spec: SubmittedJobSpec): Promise<DependencyOutcome | 'cancelled'> {
+  const { jobs, condition: rule } = spec.dependsOn!;
+  try {
+    return await awaitJobs({ tenant: spec.tenant, jobIds: jobs, condition: rule });
+  } catch (error) {
+    if (isCancellation(error)) return 'cancelled';
+    throw error;
+  }
 }

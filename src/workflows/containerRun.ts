@@ -14,6 +14,7 @@
  * moved to Regular capacity, as the job's placement says; an eviction is not a restart of the job's policy.
  */
 import {
+  ApplicationFailure,
   CancellationScope,
   condition,
   allHandlersFinished,
@@ -29,6 +30,7 @@ import { controlUrl, reportChannelOf, runTokenLifetimeMs, type Control } from '.
 import { placementOptions, type PoolPlacement } from '../shared/capacity';
 import type { ContainerGroupRef, GroupPlacement } from '../shared/container-groups';
 import { durationMs } from '../shared/duration';
+import { AciFailureType } from '../shared/failures';
 import type { InstanceSpec } from '../shared/job-spec';
 import type { RunResult } from '../shared/messages';
 import type { OutputsResult } from '../shared/storage';
@@ -49,7 +51,7 @@ import { describeFailure } from './failures';
 import type { ContainerRunInput } from './inputs';
 import { RunArchive } from './log-archive';
 import { awaitRecovery, watchGroup } from './monitor';
-import { nextStep, verdictOf, type Verdict } from './outcome';
+import { matchRule, nextStep, verdictOf, type MatchedRule, type Verdict } from './outcome';
 import { RunState } from './run-state';
 
 /**
@@ -57,6 +59,12 @@ import { RunState } from './run-state';
  * ticks and before every restart and removal, which runs started before would not replay.
  */
 export const STORAGE_PATCH = 'log-archive-and-outputs';
+
+/**
+ * A restart finds the group gone (the platform took it away: an eviction) and makes it again. Runs that
+ * restarted a vanished group before this existed recorded a failed restart instead: they replay that way.
+ */
+const RECREATE_PATCH = 'recreate-vanished-group';
 
 export async function containerRun(input: ContainerRunInput): Promise<RunResult> {
   const { spec, resumed } = input;
@@ -156,6 +164,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         return {
           status: 'Failed',
           message: `could not create the container group: ${describeFailure(error)}`,
+          reason: 'CreateFailed',
         };
       }
     }
@@ -232,9 +241,25 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       if (spec.control) ip = (await getContainerGroupState(group)).ip;
     } catch (error) {
       if (isCancellation(error)) throw error;
+      if (isGroupGone(error) && patched(RECREATE_PATCH)) return recreate();
       return { kind: 'lost', reason: `could not restart the container group: ${describeFailure(error)}` };
     }
     return attempt(ip);
+  }
+
+  /** The group vanished (evicted): the same group again, billed from the first create on. */
+  async function recreate(): Promise<AttemptOutcome> {
+    log.info('The container group is gone; creating it again', {
+      groupName: group.name,
+      attempt: run.attempt,
+    });
+    // billed on from the first create: the vanished group's time is added up, the new one's starts now
+    billing.stop();
+    const created = await create();
+    if ('status' in created)
+      return { kind: 'lost', reason: created.message ?? 'could not create the group again' };
+    groupLog++;
+    return attempt(created.ip);
   }
 
   /**
@@ -275,8 +300,11 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     return 'status' in created ? created : attempt(created.ip);
   }
 
-  /** Removes (or keeps) the group without letting a cancellation interrupt, and reports the run. */
-  async function finish(verdict: Verdict, keepGroup: boolean): Promise<RunResult> {
+  /**
+   * Removes (or keeps) the group without letting a cancellation interrupt, and reports the run; `rule` is the
+   * failure rule that decided its end (the job reads FailJob and Ignore from it).
+   */
+  async function finish(verdict: Verdict, keepGroup: boolean, rule?: MatchedRule): Promise<RunResult> {
     run.phase = 'CleaningUp';
     const removal = await CancellationScope.nonCancellable(() =>
       removeGroup(group, {
@@ -310,6 +338,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
         ...(ranIn?.spot && { spot: true }),
       }),
       ...(warm !== undefined && { warm }),
+      ...(rule && { rule, ...(rule.action === 'Ignore' && { ignored: true }) }),
     };
   }
 
@@ -358,12 +387,17 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       outcome = await awaitOutcome();
     } else {
       const created = await create();
-      // a failed create may still have left a failed group behind: finish removes it
-      if ('status' in created) return await finish(created, false);
+      // a failed create may still have left a failed group behind: finish removes it. No rule restarts it
+      // (the spec refuses RestartInstance on CreateFailed), but one may fail the job or ignore it.
+      if ('status' in created) {
+        const rule = matchRule(spec.failurePolicy?.rules, created);
+        return await finish(created, false, rule);
+      }
       outcome = await attempt(created.ip);
     }
     for (;;) {
-      if ('status' in outcome) return await finish(outcome, false);
+      if ('status' in outcome)
+        return await finish(outcome, false, matchRule(spec.failurePolicy?.rules, outcome));
       if (outcome.kind === 'historyFull') return await continueWaiting();
       if (outcome.kind === 'evicted') {
         outcome = await evicted(outcome);
@@ -371,7 +405,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
       }
       const verdict = verdictOf(outcome, spec.timeLimit);
       const step = nextStep(verdict, spec, run.attempt);
-      if (step.action === 'finish') return await finish(verdict, step.keepGroup);
+      if (step.action === 'finish') return await finish(verdict, step.keepGroup, step.rule);
       outcome = await restart(step.backoffMs);
     }
   } catch (error) {
@@ -380,6 +414,12 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
     run.phase = isCancellation(error) ? 'Cancelled' : 'Failed';
     throw error;
   }
+}
+
+/** An activity failed because the container group (or its resource group) does not exist. */
+function isGroupGone(error: unknown): boolean {
+  const cause = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure && cause.type === AciFailureType.notFound;
 }
 
 /**

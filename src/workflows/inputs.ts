@@ -1,7 +1,7 @@
 /**
  * The workflows' inputs: plain JSON, stored in history. Shared with the client, which builds them.
  */
-import type { InstanceSpec, SubmittedJobSpec } from '../shared/job-spec';
+import type { InstanceSpec, JobSpec, SubmittedJobSpec } from '../shared/job-spec';
 import type { JobSettings } from '../shared/job-settings';
 import type { RunSummary } from '../shared/messages';
 import type { CapacityPlacement, PoolPlacement } from '../shared/capacity';
@@ -13,9 +13,17 @@ import type { RunSnapshot } from './run-state';
 export type { JobSettings };
 
 export interface BatchJobInput {
-  /** the spec as the edge (API or CLI) parsed it, its job id settled; the workflow validates it once more */
-  spec: SubmittedJobSpec;
+  /**
+   * the spec as the edge (API or CLI) parsed it, its job id settled; the workflow validates it once more.
+   * A scheduled job's spec has no job id: the workflow derives it from its workflow id (see `schedule`).
+   */
+  spec: SubmittedJobSpec | JobSpec;
   settings?: JobSettings;
+  /**
+   * set by a schedule's action: the job's id is `<name>-<yyyymmddhhmmss>`, from the fire time Temporal
+   * appended to the workflow id
+   */
+  schedule?: { name: string };
   /** set by continue-as-new: what earlier runs of this job's workflow already did */
   carried?: CarriedJobState;
 }

@@ -7,8 +7,11 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { INVALID_JOB_SPEC } from '../shared/failures';
 import { JobSpecError, parseJobSpec, type JobSpec, type SubmittedJobSpec } from '../shared/job-spec';
 
-/** Throws a non-retryable `InvalidJobSpec` failure whose details are the problems (`{ path, message }[]`). */
-export function validateJobSpec(input: unknown): SubmittedJobSpec {
+/**
+ * Throws a non-retryable `InvalidJobSpec` failure whose details are the problems (`{ path, message }[]`).
+ * `deriveJobId` gives the id of a job whose spec has none: a scheduled job's, from its workflow id.
+ */
+export function validateJobSpec(input: unknown, deriveJobId?: () => string): SubmittedJobSpec {
   let spec: JobSpec;
   try {
     spec = parseJobSpec(input);
@@ -18,6 +21,7 @@ export function validateJobSpec(input: unknown): SubmittedJobSpec {
     }
     throw error;
   }
+  if (spec.jobId === undefined && deriveJobId) return { ...spec, jobId: deriveJobId() };
   if (spec.jobId === undefined) {
     const problem = {
       path: 'jobId',

@@ -18,7 +18,8 @@ import { jobOutcomeOf } from '../shared/statuses';
 import { describeFailure } from './failures';
 import type { CapacityPlacement } from '../shared/capacity';
 import type { CarriedJobState } from './inputs';
-import type { SubmittedJobSpec } from '../shared/job-spec';
+import { instanceIndexAt, type SubmittedJobSpec } from '../shared/job-spec';
+import type { JobStop } from './job-policy';
 
 export class JobTracker {
   readonly startedAtMs: number;
@@ -55,31 +56,40 @@ export class JobTracker {
 
   /**
    * A child that did not return a result (cancelled, terminated, or broken) reported no billing: the time it
-   * ran, as the parent saw it, stands in for it.
+   * ran, as the parent saw it, stands in for it. `stoppedBy`: the job's policies cancelled it, and why.
    */
-  recordFailure(index: number, error: unknown): void {
+  recordFailure(index: number, error: unknown, stoppedBy?: string): RunSummary {
     const status: RunStatus = isCancellation(error) ? 'Cancelled' : 'Failed';
     const startedAtMs = this.running.get(index) ?? Date.now();
     this.running.delete(index);
     const billedSeconds = Math.round((Date.now() - startedAtMs) / 1000);
-    this.finished.set(index, {
+    const cancelled = stoppedBy ? `cancelled: ${stoppedBy}` : 'cancelled';
+    const run: RunSummary = {
       ...this.blankRun(index, status, startedAtMs),
-      message: `${status === 'Cancelled' ? 'cancelled' : describeFailure(error)}; billing estimated from the run's duration`,
+      message: `${status === 'Cancelled' ? cancelled : describeFailure(error)}; billing estimated from the run's duration`,
       billedSeconds,
       costUsd: containerCostUsd(billedSeconds, this.spec, this.prices),
-    });
+    };
+    this.finished.set(index, run);
+    return run;
   }
 
-  /** Instances the job never started (it was cancelled first). */
-  cancelUnstarted(): void {
-    for (let index = 0; index < this.total; index++) {
+  /** Instances the job never started (it was cancelled, or its policies stopped it, first). */
+  cancelUnstarted(why?: string): void {
+    for (let position = 0; position < this.total; position++) {
+      const index = instanceIndexAt(this.spec, position);
       if (!this.finished.has(index) && !this.running.has(index)) {
         this.finished.set(index, {
           ...this.blankRun(index, 'Cancelled', Date.now()),
-          message: 'never started',
+          message: why ? `never started: ${why}` : 'never started',
         });
       }
     }
+  }
+
+  /** The finished runs so far, by index (the job's policies recount them after continue-as-new). */
+  finishedRuns(): RunSummary[] {
+    return this.runs();
   }
 
   /** where the runs get capacity (status readers find the queue there) */
@@ -100,7 +110,8 @@ export class JobTracker {
       Cancelled: 0,
     };
     const instances: JobStatus['instances'] = [];
-    for (let index = 0; index < this.total; index++) {
+    for (let position = 0; position < this.total; position++) {
+      const index = instanceIndexAt(this.spec, position);
       const run = this.finished.get(index);
       if (run) {
         counts[run.status]++;
@@ -128,19 +139,26 @@ export class JobTracker {
     };
   }
 
-  summary(cancelled: boolean): JobSummary {
+  /** `stop`: the job's policies ended it early, with this outcome and reason. */
+  summary(cancelled: boolean, stop?: JobStop): JobSummary {
     const runs = this.runs();
-    const count = (status: RunStatus) => runs.filter((run) => run.status === status).length;
+    // an ignored failure counts as done: not among the failed or timed out
+    const count = (status: RunStatus) => runs.filter((run) => run.status === status && !run.ignored).length;
     const succeeded = count('Succeeded');
+    const ignored = runs.filter((run) => run.ignored).length;
     return {
       tenant: this.spec.tenant,
       jobId: this.spec.jobId,
-      outcome: jobOutcomeOf(succeeded, this.total, cancelled),
+      outcome: cancelled
+        ? 'Cancelled'
+        : (stop?.outcome ?? jobOutcomeOf(succeeded + ignored, this.total, false)),
       total: this.total,
       succeeded,
       failed: count('Failed'),
       timedOut: count('TimedOut'),
       cancelled: count('Cancelled'),
+      ...(ignored > 0 && { ignored }),
+      ...(stop && !cancelled && { reason: stop.reason }),
       startedAt: new Date(this.startedAtMs).toISOString(),
       finishedAt: new Date(Date.now()).toISOString(),
       billedSeconds: runs.reduce((sum, run) => sum + run.billedSeconds, 0),

@@ -11,7 +11,8 @@ import type { ProgressNote } from './run-state';
 
 export type Observation =
   | { kind: 'exited'; exitCode?: number; detail?: string }
-  | { kind: 'lost'; reason: string }
+  /** `evicted`: the platform took the group away (it vanished, or someone else stopped it) */
+  | { kind: 'lost'; reason: string; evicted?: boolean }
   /**
    * ACI took the Spot group's capacity back (`evictions`: how many the group has had); its container waits for
    * the platform to restart it, or (`waiting: false`) the platform already did, between two looks
@@ -49,7 +50,7 @@ export async function watchGroup(options: WatchOptions): Promise<Observation> {
 
 /** What a group's state means for the run; undefined while the container is still working. */
 export function observe(state: ContainerGroupState, evictionsSeen = 0): Observation | undefined {
-  if (!state.exists) return { kind: 'lost', reason: 'the container group disappeared' };
+  if (!state.exists) return { kind: 'lost', reason: 'the container group disappeared', evicted: true };
   if (state.provisioningState?.toLowerCase() === 'failed') {
     const lastEvent = state.events.at(-1);
     return { kind: 'lost', reason: `provisioning failed${lastEvent ? `: ${lastEvent.message}` : ''}` };
@@ -66,7 +67,8 @@ export function observe(state: ContainerGroupState, evictionsSeen = 0): Observat
   // With restartPolicy Never the group ends with its container; trust the group if the container says nothing.
   if (state.groupState === 'Succeeded') return { kind: 'exited', exitCode: 0 };
   if (state.groupState === 'Failed') return { kind: 'exited', detail: 'the container group failed' };
-  if (state.groupState === 'Stopped') return { kind: 'lost', reason: 'the container group was stopped' };
+  if (state.groupState === 'Stopped')
+    return { kind: 'lost', reason: 'the container group was stopped', evicted: true };
   return undefined;
 }
 

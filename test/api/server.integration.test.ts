@@ -191,6 +191,11 @@ describe('job submission', () => {
       const foreign = await api('GET', `${instance}${path}`, { key: keys.globex });
       expect([path, foreign.status, foreign.body.error?.code]).toEqual([path, 404, 'NotFound']);
     }
+    // the job runs before its instance's workflow starts (it first asks for capacity): wait for the instance
+    await waitFor(
+      `instance 0 of ${jobId} to start`,
+      async () => (await api('GET', instance, { key: keys.acme })).status === 200,
+    );
     const own = await api('GET', `${instance}/outputs`, { key: keys.acme });
     expect(own).toMatchObject({ status: 200, body: { outputs: [] } });
     expect((await api('GET', `${instance}/outputs/none.txt`, { key: keys.acme })).body.error?.code).toBe(

@@ -37,6 +37,19 @@ describe('ACI emulator: inert containers', () => {
     expect(emulator.groups()).toEqual([]);
   });
 
+  it('killProcesses() (a forced exit) has nothing to kill: the inert container stays Running', async () => {
+    await client.containerGroups.beginCreateOrUpdateAndWait(
+      RG,
+      'inert-kill',
+      nodeGroup('process.exit(3)'),
+      FAST,
+    );
+    emulator.killProcesses();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(snapshotOf(emulator, 'inert-kill').containers[0]).toMatchObject({ state: 'Running' });
+    await client.containerGroups.beginDeleteAndWait(RG, 'inert-kill', FAST);
+  });
+
   it('an unknown runtime is refused', async () => {
     await expect(startEmulator({ env: { ACI_EMULATOR_CONTAINER_RUNTIME: 'docker' } })).rejects.toThrow(
       /must be "process" or "inert"/,

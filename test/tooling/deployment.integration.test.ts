@@ -415,9 +415,15 @@ describe('docker-compose.temporal.yml: the worker and the API', () => {
     expect(worker.command).toEqual(['node', 'dist/worker.js']);
     expect(api.command).toEqual(['node', 'dist/api/main.js']);
     // dist/ is src/ compiled (tsconfig.build.json): the entry points exist as sources
-    const build = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: Record<string, string> };
+    const build = JSON.parse(read('tsconfig.build.json').replace(/^\s*\/\/.*$/gm, '')) as {
+      compilerOptions: Record<string, string>;
+    };
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
-    expect(packageJson().scripts.build).toBe('tsc -p tsconfig.build.json');
+    // and the tenant console bundled into dist/console, which the image's API serves
+    expect(packageJson().scripts.build).toBe('tsc -p tsconfig.build.json && npm run build:console');
+    expect(packageJson().scripts['build:console']).toMatch(
+      /^vite build --config src\/console\/vite\.config\.mts/,
+    );
     expect(existsSync(join(PROJECT_ROOT, 'src', 'worker.ts'))).toBe(true);
     expect(existsSync(join(PROJECT_ROOT, 'src', 'api', 'main.ts'))).toBe(true);
   });

@@ -27,12 +27,14 @@ export type ContainerScript =
   /** exits without reporting */
   | { kind: 'exit'; exitCode: number }
   /** runs until stopped or deleted */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** the platform takes the group away (an eviction): it disappears while the container works */
+  | { kind: 'vanish' };
 
 export interface ScriptContext {
   workflowId: string;
   instanceIndex: number;
-  /** 1 for the first run of the container, 2 after the first restart, ... */
+  /** 1 for the first run of the container, 2 after the first restart (or a group made again), ... */
   attempt: number;
 }
 
@@ -60,6 +62,12 @@ export interface FakeAciOptions {
   /** create fails with this non-retryable failure type, or with what this returns for the nth create (from 1) */
   createFailure?:
     string | ((call: number, input: CreateContainerGroupInput) => ApplicationFailure | undefined);
+  /**
+   * containers do their script only once this settles (create returns at once): a test makes every group exist
+   * before the first report, so a job's policies never cancel a run in the middle of its create (the
+   * time-skipping server then refuses the activity's cancellation: "ACTIVITY_UNKNOWN")
+   */
+  holdScripts?: Promise<unknown>;
   /** what the progress endpoint answers */
   progressPercent?: number;
   logLines?: (group: ContainerGroupRef) => string;
@@ -87,6 +95,10 @@ export class FakeAci {
   restarts = 0;
   readonly startCalls: ContainerEndpointInput[] = [];
   readonly createInputs: CreateContainerGroupInput[] = [];
+  /** groups that vanished (evicted), by name */
+  readonly vanished: string[] = [];
+  /** the last attempt of each run (a run whose group vanished and was made again goes on counting) */
+  private readonly attempts = new Map<string, number>();
   readonly archiveCalls: ArchiveCall[] = [];
   /** everything the fake did, in order: create, restart, delete, stop, archive, archive-final */
   readonly events: string[] = [];
@@ -167,12 +179,13 @@ export class FakeAci {
             ref,
             workflowId: input.run.workflowId,
             instanceIndex: input.run.instanceIndex,
-            attempt: 1,
+            attempt: (this.attempts.get(input.run.workflowId) ?? 0) + 1,
             state: 'Running',
             ip: `10.0.${Math.floor(input.run.instanceIndex / 250)}.${(input.run.instanceIndex % 250) + 1}`,
             awaitsStart: input.spec.control !== undefined,
           };
           this.groups.set(ref.name, group);
+          this.attempts.set(group.workflowId, group.attempt);
           this.events.push('create');
           this.maxAlive = Math.max(this.maxAlive, this.aliveGroups().length);
           if (!group.awaitsStart) await this.run(group);
@@ -202,6 +215,7 @@ export class FakeAci {
         this.events.push('restart');
         this.restarts++;
         group.attempt++;
+        this.attempts.set(group.workflowId, group.attempt);
         group.state = 'Running';
         group.exitCode = undefined;
         if (!group.awaitsStart) await this.run(group);
@@ -216,12 +230,26 @@ export class FakeAci {
 
   /** The container runs its script for this attempt. */
   private async run(group: FakeGroup): Promise<void> {
+    const held = this.options.holdScripts;
+    if (held) {
+      void held.then(() => this.play(group)).catch(() => undefined);
+      return;
+    }
+    await this.play(group);
+  }
+
+  private async play(group: FakeGroup): Promise<void> {
     const script = this.options.script({
       workflowId: group.workflowId,
       instanceIndex: group.instanceIndex,
       attempt: group.attempt,
     });
     if (script.kind === 'hang') return;
+    if (script.kind === 'vanish') {
+      this.groups.delete(group.ref.name);
+      this.vanished.push(group.ref.name);
+      return;
+    }
     if (script.kind === 'report') {
       const { kind: _kind, ...report } = script;
       // a well-behaved container says which attempt it reports on (it asks its run with the progress query)

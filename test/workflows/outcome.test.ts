@@ -9,7 +9,8 @@ import {
   RESULT_MAX_CHARS,
 } from '../../src/workflows/history-limits';
 import { observe } from '../../src/workflows/monitor';
-import { nextStep, verdictOf } from '../../src/workflows/outcome';
+import { matchRule, nextStep, verdictOf } from '../../src/workflows/outcome';
+import type { FailureReason } from '../../src/shared/job-spec';
 
 const policies = (overrides: object) => parseJobSpec({ tenant: 'acme', image: 'job:1', ...overrides });
 
@@ -86,7 +87,98 @@ describe('run decisions (pure)', () => {
     expect(observe({ ...base, exists: false })).toEqual({
       kind: 'lost',
       reason: 'the container group disappeared',
+      evicted: true,
     });
+    expect(observe({ ...base, groupState: 'Stopped' })).toMatchObject({ kind: 'lost', evicted: true });
+  });
+
+  it('gives each failure its reason: reported, exited, timed out, evicted or lost', () => {
+    const report = { status: 'Failed' as const, reportId: 'r', exitCode: 2 };
+    expect(verdictOf({ kind: 'reported', report }, '1h')).toMatchObject({ reason: 'Reported', exitCode: 2 });
+    expect(
+      verdictOf({ kind: 'reported', report: { ...report, status: 'Completed' } }, '1h'),
+    ).not.toHaveProperty('reason');
+    expect(verdictOf({ kind: 'exited', exitCode: 137 }, '1h')).toMatchObject({
+      reason: 'Exited',
+      exitCode: 137,
+    });
+    expect(verdictOf({ kind: 'timedOut' }, '1h')).toMatchObject({ status: 'TimedOut', reason: 'TimedOut' });
+    expect(verdictOf({ kind: 'lost', reason: 'gone', evicted: true }, '1h').reason).toBe('Evicted');
+    expect(verdictOf({ kind: 'lost', reason: 'no start' }, '1h').reason).toBe('Lost');
+  });
+});
+
+describe('failure rules (pure)', () => {
+  const rules = [
+    { action: 'RestartInstance', onExitCodes: { operator: 'In', values: [137] } },
+    { action: 'RestartInstance', onReason: 'Evicted' },
+    { action: 'FailJob', onExitCodes: { operator: 'In', values: [2] } },
+    { action: 'Ignore', onReason: 'Reported', onExitCodes: { operator: 'In', values: [3] } },
+    { action: 'FailInstance', onExitCodes: { operator: 'NotIn', values: [0, 1] } },
+  ];
+  const failed = (exitCode: number | undefined, reason: FailureReason = 'Exited') =>
+    ({ status: 'Failed', exitCode, reason }) as const;
+
+  it('matches the first rule whose exit codes and reason both hold; no exit code matches no exit-code rule', () => {
+    const spec = policies({ failurePolicy: { rules } });
+    const rule = (verdict: Parameters<typeof matchRule>[1]) => matchRule(spec.failurePolicy?.rules, verdict);
+    expect(rule(failed(137))).toEqual({ index: 0, action: 'RestartInstance' });
+    expect(rule(failed(undefined, 'Evicted'))).toEqual({ index: 1, action: 'RestartInstance' });
+    expect(rule(failed(2, 'Reported'))).toEqual({ index: 2, action: 'FailJob' });
+    // exit 3 with reason Exited: not the Ignore rule (it needs Reported), but NotIn [0, 1]
+    expect(rule(failed(3))).toEqual({ index: 4, action: 'FailInstance' });
+    expect(rule(failed(3, 'Reported'))).toEqual({ index: 3, action: 'Ignore' });
+    expect(rule(failed(1))).toBeUndefined();
+    expect(rule(failed(undefined, 'Lost'))).toBeUndefined();
+    expect(rule({ status: 'Succeeded', exitCode: 2 })).toBeUndefined();
+  });
+
+  it('restarts by a rule within the restart budget, even when onFailure would not restart', () => {
+    const deleting = policies({ onFailure: { action: 'delete' }, failurePolicy: { rules } });
+    expect(nextStep(failed(137), deleting, 1)).toEqual({
+      action: 'restart',
+      backoffMs: 10_000,
+      rule: { index: 0, action: 'RestartInstance' },
+    });
+    expect(nextStep(failed(137), deleting, 3)).toEqual({
+      action: 'finish',
+      keepGroup: false,
+      rule: { index: 0, action: 'RestartInstance' },
+    });
+    const restarting = policies({
+      onFailure: { action: 'restart', maxRestarts: 1, backoff: '3s', exhausted: 'stop' },
+      failurePolicy: { rules },
+    });
+    expect(nextStep(failed(137), restarting, 1)).toMatchObject({ action: 'restart', backoffMs: 3000 });
+    expect(nextStep(failed(137), restarting, 2)).toMatchObject({ action: 'finish', keepGroup: true });
+  });
+
+  it('ends the run at once for FailInstance, FailJob and Ignore, whatever onFailure says', () => {
+    const spec = policies({ failurePolicy: { rules } }); // onFailure: restart 2 times by default
+    expect(nextStep(failed(2), spec, 1)).toEqual({
+      action: 'finish',
+      keepGroup: false,
+      rule: { index: 2, action: 'FailJob' },
+    });
+    expect(nextStep(failed(3, 'Reported'), spec, 1)).toMatchObject({
+      action: 'finish',
+      rule: { action: 'Ignore' },
+    });
+    expect(nextStep(failed(9), spec, 1)).toMatchObject({
+      action: 'finish',
+      rule: { action: 'FailInstance' },
+    });
+    // no rule matches: onFailure decides, as without rules
+    expect(nextStep(failed(1), spec, 1)).toEqual({ action: 'restart', backoffMs: 10_000 });
+  });
+
+  it('may restart a timed-out run by a rule (without one a time-out is final)', () => {
+    const spec = policies({
+      failurePolicy: { rules: [{ action: 'RestartInstance', onReason: 'TimedOut' }] },
+    });
+    const timedOut = { status: 'TimedOut', reason: 'TimedOut' } as const;
+    expect(nextStep(timedOut, spec, 1)).toMatchObject({ action: 'restart' });
+    expect(nextStep(timedOut, policies({}), 1)).toEqual({ action: 'finish', keepGroup: false });
   });
 
   it('prices container-seconds from vCPU and memory', () => {

@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { format, resolveConfig } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionSignal, runProgressQuery } from '../../src/shared/messages';
+import { completionSignal, jobStatusQuery, runProgressQuery } from '../../src/shared/messages';
 import { jobWorkflowId } from '../../src/shared/names';
 import { batchJob, containerRun } from '../../src/workflows';
 import { workflowBundle } from '../helpers/temporal';
@@ -79,6 +79,22 @@ function runScript(
   options: { archive?: boolean } = {},
 ): FakeAci {
   return fakeAci(env, { script: ({ attempt }) => script(attempt), progressPercent: 50, ...options });
+}
+
+/** Runs a job to its end (started as the job client starts it) and returns its workflow id. */
+async function runJob(
+  env: TestWorkflowEnvironment,
+  aci: FakeAci,
+  input: ReturnType<typeof batchJobInput>,
+  during?: (workflowId: string) => Promise<void>,
+): Promise<string> {
+  const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
+  await withWorker(env, aci, async (taskQueue) => {
+    const handle = await env.client.workflow.start(batchJob, { taskQueue, workflowId, args: [input] });
+    await during?.(workflowId);
+    await handle.result();
+  });
+  return workflowId;
 }
 
 async function runContainer(
@@ -179,6 +195,70 @@ const scenarios: Record<string, Scenario> = {
     await withWorker(env, aci, (taskQueue) =>
       env.client.workflow.execute(batchJob, { taskQueue, workflowId, args: [input] }),
     );
+    return workflowId;
+  },
+  // recorded with the code before the recreate-vanished-group patch: a restart that finds the group gone fails
+  'container-run-vanished-unpatched': (env) =>
+    runContainer(
+      env,
+      runScript(env, () => ({ kind: 'vanish' })),
+      containerRunInput('replay-vanished', {
+        onFailure: { action: 'restart', maxRestarts: 1, backoff: '10s' },
+      }),
+    ),
+  'container-run-recreate': (env) =>
+    runContainer(
+      env,
+      runScript(env, (attempt) =>
+        attempt === 1 ? { kind: 'vanish' } : { kind: 'report', status: 'Completed' },
+      ),
+      containerRunInput('replay-recreate', {
+        onFailure: { action: 'delete' },
+        failurePolicy: { rules: [{ action: 'RestartInstance', onReason: 'Evicted' }] },
+      }),
+    ),
+  'batch-job-failure-policy': async (env) => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const aci = fakeAci(env, {
+      script: ({ instanceIndex }) =>
+        instanceIndex === 1 ? { kind: 'report', status: 'Failed', exitCode: 2 } : { kind: 'hang' },
+      holdScripts: held,
+    });
+    const input = batchJobInput('replay-job-policy', {
+      instances: 4,
+      maxParallel: 3,
+      failurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [2] } }] },
+    });
+    return runJob(env, aci, input, async () => {
+      await waitFor('the first 3 container groups', () => aci.groups.size === 3);
+      release();
+    });
+  },
+  'batch-job-dependency': async (env) => {
+    const aci = runScript(env, () => ({ kind: 'report', status: 'Completed' }));
+    const first = batchJobInput('replay-job-first', { instances: 1 });
+    const input = batchJobInput('replay-job-after', {
+      instances: 2,
+      dependsOn: { jobs: [first.spec.jobId] },
+    });
+    const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
+    await withWorker(env, aci, async (taskQueue) => {
+      const start = (job: typeof input) =>
+        env.client.workflow.start(batchJob, {
+          taskQueue,
+          workflowId: jobWorkflowId(TENANT, job.spec.jobId),
+          args: [job],
+        });
+      const firstHandle = await start(first);
+      const handle = await start(input);
+      await waitFor(
+        'the job to wait',
+        async () => (await handle.query(jobStatusQuery)).state === 'Waiting' || undefined,
+      );
+      await firstHandle.result();
+      await handle.result();
+    });
     return workflowId;
   },
   'batch-job-cancelled': async (env) => {

@@ -31,7 +31,10 @@ export function jobSpec(
 }
 
 /** The job's input as the job client starts it: the spec parsed at the edge. */
-export function batchJobInput(label: string, overrides: Partial<JobSpecInput> = {}): BatchJobInput {
+export function batchJobInput(
+  label: string,
+  overrides: Partial<JobSpecInput> = {},
+): BatchJobInput & { spec: SubmittedJobSpec } {
   return { spec: parseJobSpec(jobSpec(label, overrides)) as SubmittedJobSpec };
 }
 

@@ -8,6 +8,7 @@ import { printEnd } from '../job-view';
 import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { withTemporal } from '../temporal';
+import { isJobOpen } from '../../shared/statuses';
 
 interface CancelOptions {
   wait: boolean;
@@ -34,14 +35,14 @@ export function cancelCommand(): Command {
         const ref = parseJobRef(job, tenantOf(command));
         await withTemporal(async ({ jobs }) => {
           const before = await jobs.get(ref, { liveProgress: false });
-          if (before.state !== 'Running') {
+          if (!isJobOpen(before.state)) {
             const state = before.state;
             if (options.json) return printJson({ ...ref, cancelRequested: false, state });
             return printLine(`Job ${formatJobRef(ref)} has already ended (${state}); nothing to cancel.`);
           }
           await jobs.cancel(ref);
           if (!options.wait) {
-            if (options.json) return printJson({ ...ref, cancelRequested: true, state: 'Running' });
+            if (options.json) return printJson({ ...ref, cancelRequested: true, state: before.state });
             printLine(`Cancellation of job ${formatJobRef(ref)} requested.`);
             return note(`Its container groups are being removed; see: aci-batch status ${formatJobRef(ref)}`);
           }

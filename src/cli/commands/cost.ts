@@ -11,6 +11,7 @@ import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { parseTime } from '../period';
 import { withTemporal } from '../temporal';
+import { isJobOpen } from '../../shared/statuses';
 
 interface CostOptions {
   since?: string;
@@ -77,8 +78,8 @@ async function showJobCost(jobs: JobClient, ref: JobRef, json?: boolean): Promis
   }
   if (!summary) {
     return printLine(
-      state === 'Running'
-        ? `Job ${formatJobRef(ref)} is still running; its cost is known when it ends.`
+      isJobOpen(state)
+        ? `Job ${formatJobRef(ref)} is still ${state === 'Waiting' ? 'waiting' : 'running'}; its cost is known when it ends.`
         : `Job ${formatJobRef(ref)} ended ${state} without a summary; its cost is unknown.`,
     );
   }

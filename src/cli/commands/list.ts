@@ -11,13 +11,15 @@ import { withTemporal } from '../temporal';
 
 interface ListOptions {
   status?: string;
+  schedule?: string;
   since?: string;
   until?: string;
   limit: number;
   json?: boolean;
 }
 
-const STATUSES: Array<'Running' | JobOutcome> = [
+const STATUSES: Array<'Waiting' | 'Running' | JobOutcome> = [
+  'Waiting',
   'Running',
   'Completed',
   'PartiallyFailed',
@@ -31,6 +33,7 @@ Examples:
   $ aci-batch list --tenant acme --status Running
   $ aci-batch list --tenant acme --status Failed --since 7d --json | jq -r '.jobs[].jobId'
   $ aci-batch list --tenant acme --since 2026-11-01 --until 2026-12-01 --limit 500
+  $ aci-batch list --tenant acme --schedule nightly
 
 Running jobs first (latest started first), then ended ones (latest ended first), as Temporal's
 visibility store orders them. --since and --until take an ISO date or time, or a duration ago (7d, 12h, 90m).`;
@@ -40,6 +43,7 @@ export function listCommand(): Command {
     .description("list a tenant's jobs: running ones first, then ended ones, latest first")
     .addOption(tenantOption("the jobs' tenant"))
     .addOption(new Option('--status <status>', 'only jobs in this state').choices(STATUSES))
+    .option('--schedule <name>', 'only jobs this schedule started')
     .option('--since <time>', 'only jobs started at or after this time')
     .option('--until <time>', 'only jobs started before this time')
     .addOption(new Option('--limit <count>', 'at most this many jobs').default(50).argParser(integerFrom(1)))
@@ -57,6 +61,7 @@ export function listCommand(): Command {
             const page = await session.jobs.list({
               tenant,
               status: options.status,
+              schedule: options.schedule,
               startedAfter,
               startedBefore,
               pageSize: Math.min(200, Math.max(1, options.limit - jobs.length)),

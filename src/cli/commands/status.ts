@@ -1,7 +1,7 @@
 /** `aci-batch status <job>`: where a job stands now; its summary with cost once it has ended. */
 import { Command } from 'commander';
 import { formatJobRef, JOB_REF_HELP, parseJobRef } from '../job-ref';
-import { printStatus, printSummary } from '../job-view';
+import { printOrigin, printStatus, printSummary } from '../job-view';
 import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { printJson, printLine } from '../output';
 import { withTemporal } from '../temporal';
@@ -11,8 +11,9 @@ Examples:
   $ aci-batch status acme/nightly-2026-11-24
   $ aci-batch status acme/nightly-2026-11-24 --json | jq .state
 
---json prints {tenant, jobId, state, status, summary}: "status" (counts, percent, instances) while the job
-runs, "summary" (per-instance results, billed seconds, cost) once it has ended.`;
+--json prints {tenant, jobId, state, status, summary, rerunOf, schedule, reruns}: "status" (counts, percent,
+instances) while the job waits or runs, "summary" (per-instance results, billed seconds, cost) once it has
+ended, "reruns" (the jobs that rerun it) once it has ended.`;
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -25,13 +26,15 @@ export function statusCommand(): Command {
       action(async (job: string, options: { json?: boolean }, command: Command) => {
         const ref = parseJobRef(job, tenantOf(command));
         await withTemporal(async ({ jobs }) => {
-          const { state, status, summary } = await jobs.get(ref);
-          if (options.json) printJson({ ...ref, state, status, summary });
-          else if (status) printStatus(ref, status);
+          const view = await jobs.get(ref);
+          const { state, status, summary, rerunOf, schedule, reruns } = view;
+          if (options.json) return printJson({ ...ref, state, status, summary, rerunOf, schedule, reruns });
+          if (status) printStatus(ref, status);
           else if (summary) printSummary(summary);
           else if (state === 'Running')
             printLine(`Job ${formatJobRef(ref)} is running; its progress cannot be read now.`);
           else printLine(`Job ${formatJobRef(ref)} ended ${state} without a summary.`);
+          printOrigin(view);
         });
       }),
     );
