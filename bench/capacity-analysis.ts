@@ -88,13 +88,13 @@ export function earliestCreateTimes(n: number, windows: CreateWindow[]): number[
   return times;
 }
 
-interface CreateWindow {
+export interface CreateWindow {
   windowMs: number;
   max: number;
 }
 
 /** The earliest time from `at` at which every window has room, given the creates made (`times`, ascending). */
-function nextCreateAt(times: readonly number[], windows: readonly CreateWindow[], at: number): number {
+export function nextCreateAt(times: readonly number[], windows: readonly CreateWindow[], at: number): number {
   for (let changed = true; changed;) {
     changed = false;
     for (const { windowMs, max } of windows) {
@@ -108,7 +108,7 @@ function nextCreateAt(times: readonly number[], windows: readonly CreateWindow[]
 }
 
 /** ACI's two create windows, scaled. */
-function createWindows(plan: CapacityPlan): CreateWindow[] {
+function createWindows(plan: Pick<CapacityPlan, 'timeScale' | 'limits'>): CreateWindow[] {
   return [
     { windowMs: FIVE_MINUTES_MS * plan.timeScale, max: plan.limits.createsPer5Min },
     { windowMs: HOUR_MS * plan.timeScale, max: plan.limits.createsPerHour },
@@ -140,6 +140,85 @@ export function capacityFloor(plan: CapacityPlan): CapacityFloor {
     seconds: bounds[binding] / 1000,
     binding,
   };
+}
+
+/**
+ * The floor of `runs` (cores, run time) over `pools` pools of the same limits, each with its own create windows,
+ * computed as capacityFloor does for one: creates (each pool's k-th create no earlier than its windows allow,
+ * the pools' times merged, the longest runs on the earliest), group slots (Σ d / (pools × groups)) and cores
+ * (Σ cores × d / (pools × cores)).
+ */
+export function poolsFloor(
+  runs: Array<{ cpu: number; runMs: number }>,
+  limits: CapacityPlan['limits'],
+  timeScale: number,
+  pools: number,
+): CapacityFloor {
+  const perPool = earliestCreateTimes(Math.ceil(runs.length / pools), createWindows({ timeScale, limits }));
+  const times = Array.from({ length: pools }, () => perPool)
+    .flat()
+    .sort((a, b) => a - b)
+    .slice(0, runs.length);
+  const longestFirst = runs.map((run) => run.runMs).sort((a, b) => b - a);
+  const createMs = Math.max(...times.map((time, k) => time + longestFirst[k]!));
+  const groupsMs = runs.reduce((sum, run) => sum + run.runMs, 0) / (pools * limits.groups);
+  const coresMs = runs.reduce((sum, run) => sum + run.cpu * run.runMs, 0) / (pools * limits.cores);
+  const bounds = { creates: createMs, groups: groupsMs, cores: coresMs };
+  const binding = (Object.keys(bounds) as Array<keyof typeof bounds>).reduce((a, b) =>
+    bounds[b] > bounds[a] ? b : a,
+  );
+  return {
+    createSeconds: createMs / 1000,
+    groupsSeconds: groupsMs / 1000,
+    coresSeconds: coresMs / 1000,
+    seconds: bounds[binding] / 1000,
+    binding,
+  };
+}
+
+/**
+ * One tenant's runs (in order) over `pools` pools of the same limits, granted with nothing else in the way: at
+ * every moment each run goes to the first pool (in placement order) with a free group slot, free cores and room
+ * in both create windows; each group holds its slot exactly for its run. The makespan (s): what the floor
+ * becomes when group slots and create windows bind together.
+ */
+export function simulatePools(
+  runs: Array<{ cpu: number; runMs: number }>,
+  limits: CapacityPlan['limits'],
+  timeScale: number,
+  pools: number,
+): number {
+  const windows = createWindows({ timeScale, limits });
+  const state = Array.from({ length: pools }, () => ({
+    creates: [] as number[],
+    running: [] as Array<{ end: number; cpu: number }>,
+  }));
+  let next = 0;
+  let now = 0;
+  let last = 0;
+  for (;;) {
+    let opensAt = Infinity;
+    for (const pool of state) {
+      pool.running = pool.running.filter((run) => run.end > now);
+      for (;;) {
+        const run = runs[next];
+        if (!run) break;
+        const cores = pool.running.reduce((sum, held) => sum + held.cpu, 0);
+        if (pool.running.length >= limits.groups || cores + run.cpu > limits.cores) break;
+        const allowed = nextCreateAt(pool.creates, windows, now);
+        if (allowed > now) {
+          opensAt = Math.min(opensAt, allowed);
+          break;
+        }
+        pool.creates.push(now);
+        pool.running.push({ end: now + run.runMs, cpu: run.cpu });
+        last = Math.max(last, now + run.runMs);
+        next++;
+      }
+    }
+    if (next >= runs.length) return last / 1000;
+    now = Math.min(opensAt, ...state.flatMap((pool) => pool.running.map((run) => run.end)));
+  }
 }
 
 /**

@@ -26,6 +26,37 @@ function cpuSecondsOf(pid: number): number | undefined {
   }
 }
 
+/** A process's resident set now, bytes (Linux: /proc/<pid>/status VmRSS); undefined elsewhere or when gone. */
+export function rssBytesOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds by process name now (for stretches that do not fit withCpu). */
+export function cpuNow(processes: Record<string, number | undefined>): CpuByProcess {
+  const now: CpuByProcess = {};
+  for (const [name, pid] of Object.entries(processes)) {
+    const seconds = pid === undefined ? undefined : cpuSecondsOf(pid);
+    if (seconds !== undefined) now[name] = seconds;
+  }
+  return now;
+}
+
+/** CPU seconds by process between two cpuNow readings. */
+export function cpuBetween(before: CpuByProcess, after: CpuByProcess): CpuByProcess {
+  const spent: CpuByProcess = {};
+  for (const [name, end] of Object.entries(after)) {
+    const start = before[name];
+    if (start !== undefined) spent[name] = end - start;
+  }
+  return spent;
+}
+
 /** Measures the CPU seconds each named process spends while `task` runs. */
 export async function withCpu<T>(
   processes: Record<string, number | undefined>,

@@ -60,8 +60,9 @@ export async function completionToDeleteBreakdown(client: Client, runs: RunTimes
   const cuts = await Promise.all(
     runs.map(async (run) => {
       const child = await events(client, runWorkflowId(BENCH_TENANT, run.jobId, 0));
+      // the completion signal (under admission the run also hears from the ledger: capacity.* signals)
       const signaled = child.find(
-        (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+        (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'completion',
       );
       const deleted = activity(child, 'deleteContainerGroup');
       return [

@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--profile] [--out DIR] [--only profiles|capacity]`: the orchestration benchmark
+ * `npm run bench [-- --quick] [--profile] [--out DIR] [--only NAME,...] [--runs N]`: the orchestration benchmark
  * on the real Temporal dev server and the ACI emulator, in the zero and realistic latency profiles, then the
- * capacity scenario (admission on and off). Writes results.md, results.json and chart.svg to the results folder
- * (bench-results/<time>/ by default; also the capacity scenario's raw data, capacity-on.json and
- * capacity-off.json) and prints the Markdown report; --profile also writes V8 CPU profiles of the worker there
- * and summarizes them. See bench/RESULTS.md for a recorded run and what its numbers mean.
+ * capacity scenario (admission on and off). `--only` picks scenarios by name: profiles, capacity, and those
+ * that run only when named: two-pools and warm (issue 14), arm-requests, cpu-per-run, waiting and bigjob
+ * (issue 17; `--runs` sets the size of the last two). Writes results.md, results.json and chart.svg to the
+ * results folder (bench-results/<time>/ by default; also raw data: capacity-on.json, capacity-off.json,
+ * two-pools.json, waiting.json) and prints the Markdown report; --profile also writes V8 CPU profiles of the
+ * worker there and summarizes them. See bench/RESULTS.md for recorded runs and what their numbers mean.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
@@ -17,7 +19,13 @@ import { parsePlan, type BenchPlan, type ProfilePlan } from './options';
 import { startProfileStack, type ProfileStack } from './profile-stack';
 import { chartPanels, markdownReport } from './report';
 import { checkTargets, type BenchResults, type ProfileResults } from './results';
+import { measureArmRequests } from './scenarios/arm-requests';
+import { measureBigJob } from './scenarios/big-job';
 import { measureCapacity } from './scenarios/capacity';
+import { measureCpuPerRun } from './scenarios/cpu-per-run';
+import { measureTwoPools } from './scenarios/two-pools';
+import { measureWaiting } from './scenarios/waiting';
+import { measureWarmStarts } from './scenarios/warm-start';
 import { measureFanOut } from './scenarios/fan-out';
 import { measureOverhead } from './scenarios/overhead';
 import { measureSignals } from './scenarios/signals';
@@ -73,7 +81,13 @@ async function main(): Promise<void> {
   const began = preciseNow();
   // the machine may be shared: how busy it was says how far to trust the numbers
   const loadAtStart = loadavg()[0]!;
-  progress(plan.quick ? 'quick run (CI smoke test)' : 'full run (about 9 minutes on 2 cores)');
+  progress(
+    plan.quick
+      ? 'quick run (CI smoke test)'
+      : plan.profiles.length > 0 && plan.capacity
+        ? 'full run (about 9 minutes on 2 cores)'
+        : 'selected scenarios',
+  );
   const temporal = await startBenchTemporal();
   const bundleDir = mkdtempSync(join(tmpdir(), 'aci-batch-bench-bundle-'));
   try {
@@ -84,6 +98,17 @@ async function main(): Promise<void> {
     for (const profile of plan.profiles) profiles.push(await runProfile(profile, plan, temporal, bundlePath));
     const capacity =
       plan.capacity && (await measureCapacity(plan.capacity, temporal, bundlePath, progress, plan.outDir));
+    const twoPools =
+      plan.twoPools && (await measureTwoPools(plan.twoPools, temporal, bundlePath, progress, plan.outDir));
+    const warm = plan.warm && (await measureWarmStarts(plan.warm, temporal, bundlePath, progress));
+    const armRequests =
+      plan.armRequests && (await measureArmRequests(plan.armRequests, temporal, bundlePath, progress));
+    const cpuPerRun =
+      plan.cpuPerRun && (await measureCpuPerRun(plan.cpuPerRun, temporal, bundlePath, progress));
+    const waiting =
+      plan.waiting && (await measureWaiting(plan.waiting, temporal, bundlePath, progress, plan.outDir));
+    const bigJob = plan.bigJob && (await measureBigJob(plan.bigJob, temporal, bundlePath, progress));
+    const scenarios = { twoPools, warm, armRequests, cpuPerRun, waiting, bigJob };
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       durationSeconds: (preciseNow() - began) / 1000,
@@ -100,7 +125,8 @@ async function main(): Promise<void> {
       settings: { worker: plan.worker, emulator: plan.emulator },
       profiles,
       ...(capacity && { capacity }),
-      targets: checkTargets(profiles, capacity, plan.quick),
+      ...Object.fromEntries(Object.entries(scenarios).filter(([, result]) => result !== undefined)),
+      targets: checkTargets(profiles, capacity, plan.quick, scenarios),
     };
     writeResults(plan.outDir, results);
     progress(`results in ${plan.outDir}`);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LatencyProfile } from '../dev/emulator';
+import { MESSAGE_MAX_CHARS } from '../src/workflows/history-limits';
 import { LATENCY_PROFILES } from '../dev/emulator';
 import { PROJECT_ROOT } from '../dev/temporal-tools';
 
@@ -69,6 +70,109 @@ export interface BenchPlan {
   emulator: { containerGroups: number; cores: number; armRatePerWindow: number };
   /** absent: not run (`--only profiles`) */
   capacity?: CapacityPlan;
+  /** issue 14: one job spread over two pools of the capacity scenario's account (`--only two-pools`) */
+  twoPools?: TwoPoolsPlan;
+  /** issue 14: warm starts from a standby pool against fresh creates (`--only warm`) */
+  warm?: WarmPlan;
+  /** issue 17: ARM requests per run by kind (`--only arm-requests`) */
+  armRequests?: ArmRequestsPlan;
+  /** issue 17: CPU per container run by process, as shipped and bare (`--only cpu-per-run`) */
+  cpuPerRun?: CpuPerRunPlan;
+  /** issue 17: many runs waiting at once on one worker (`--only waiting`) */
+  waiting?: WaitingPlan;
+  /** issue 17: the largest job, with the longest messages (`--only bigjob`) */
+  bigJob?: BigJobPlan;
+}
+
+/** The scenarios `--only` selects, by name. */
+export const SCENARIOS = [
+  'profiles',
+  'capacity',
+  'two-pools',
+  'warm',
+  'arm-requests',
+  'cpu-per-run',
+  'waiting',
+  'bigjob',
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * One job spread over two pools (two regions of the emulator's subscription), each with the capacity scenario's
+ * account and compressed windows; admission on.
+ */
+export interface TwoPoolsPlan {
+  timeScale: number;
+  limits: CapacityPlan['limits'];
+  ledgerRefresh: string;
+  pollIntervalMs: number;
+  /** the job's placement, in order */
+  regions: string[];
+  /** a one-run warm-up job runs here first (its own account) */
+  warmupRegion: string;
+  instances: number;
+  /** each is measured on fresh pools: the job's window as the issue states it (all at once), and narrower */
+  maxParallel: number[];
+  cpu: number;
+  runMs: number;
+}
+
+/**
+ * Warm starts (a pool with an ACI standby pool) against fresh creates (a pool without), side by side in the
+ * same emulator and worker, in rounds that alternate; the standby pool holds `instances` warm groups.
+ */
+export interface WarmPlan {
+  latency: LatencyProfile;
+  pollIntervalMs: number;
+  /** the emulator's time to make one warm group (its model of a standby pool's refill) */
+  standbyRefillMs: number;
+  instances: number;
+  rounds: number;
+  runMs: number;
+}
+
+/** ARM requests per run, in each latency profile, for the variants of what a run does around its container. */
+export interface ArmRequestsPlan {
+  profiles: Array<{ name: ProfileName; latency: LatencyProfile; pollIntervalMs: number; runMs: number }>;
+  /** instances of the job each variant runs (containers shorter than the monitor interval: no tick) */
+  runs: number;
+  /** a second job per variant whose runs are watched: monitorInterval 1 s, containers run `ticks` s + 0.5 s */
+  ticks: number;
+}
+
+/** CPU per run: many jobs at once at zero latency (as the throughput scenario), as shipped and bare. */
+export interface CpuPerRunPlan {
+  jobs: number;
+  instances: number;
+  runMs: number;
+}
+
+/**
+ * Many runs waiting at once on one worker with the shipped worker limits, containers without processes: the
+ * worker's memory and what the waiting costs while nobody reports; then, on top, a smaller set of runs whose
+ * monitors tick, for the cost of a tick.
+ */
+export interface WaitingPlan {
+  runs: number;
+  /** the runs are split over this many jobs (maxParallel ≤ 1,000 each) */
+  jobs: number;
+  /** the waiting runs' monitorInterval: longer than the observation, so their monitors do not tick */
+  idleMonitorInterval: string;
+  /** how long the waiting is observed, s */
+  observeSeconds: number;
+  /** the runs whose monitors tick: how many, their monitorInterval, and how many intervals are observed */
+  tick: { runs: number; monitorInterval: string; intervals: number };
+  /** the worker's workflow cache (absent: the shipped default, WORKER_MAX_CACHED_WORKFLOWS) */
+  maxCachedWorkflows?: number;
+}
+
+/** One job of `instances` (the spec's maximum: 10,000), each run reporting the longest message the run keeps. */
+export interface BigJobPlan {
+  instances: number;
+  maxParallel: number;
+  messageChars: number;
+  /** no run finishing and the job's workflow task not completing for this long: the job is stuck, s */
+  stallSeconds: number;
 }
 
 const EMULATOR_LIMITS = { containerGroups: 5_000, cores: 5_000, armRatePerWindow: 1_000_000 };
@@ -110,7 +214,7 @@ function capacityJobs(scale: number): CapacityJobPlan[] {
   ];
 }
 
-/** The same shape, tiny: 4 groups and cores, 8 runs of 1 s; about 10 s per side. */
+/** The same shape, tiny: 2 groups and cores, 8 runs of 1.5 s; about 10 s per side. */
 const QUICK_CAPACITY: CapacityPlan = {
   ...CAPACITY,
   // half the runs' cores, so that most runs queue for seconds and the status reads see their positions
@@ -130,6 +234,106 @@ const QUICK_CAPACITY: CapacityPlan = {
     { name: 'gamma', weight: 2, jobs: [{ instances: 4, cpu: 1, runMs: [1_500] }] },
   ],
 };
+
+/**
+ * Issue 14: 600 runs of 1 core × 6 s, one job, over two pools with the capacity scenario's account each. The
+ * floor (creates: 300 per pool, at most 120 in any 72 s) is 162 s.
+ */
+const TWO_POOLS: TwoPoolsPlan = {
+  timeScale: CAPACITY.timeScale,
+  limits: CAPACITY.limits,
+  ledgerRefresh: CAPACITY.ledgerRefresh,
+  pollIntervalMs: CAPACITY.pollIntervalMs,
+  regions: ['eastus', 'westus2'],
+  warmupRegion: 'centralus',
+  instances: 600,
+  // all at once (as the issue states it), and the two pools' group slots
+  maxParallel: [600, 40],
+  cpu: 1,
+  runMs: 6_000,
+};
+const QUICK_TWO_POOLS: TwoPoolsPlan = {
+  ...TWO_POOLS,
+  // 4 groups and cores per pool (the quick capacity scenario's account has 2): maxParallel 8 is both pools' slots
+  limits: { ...QUICK_CAPACITY.limits, groups: 4, cores: 4 },
+  ledgerRefresh: QUICK_CAPACITY.ledgerRefresh,
+  instances: 16,
+  maxParallel: [16, 8],
+  runMs: 1_000,
+};
+
+/** The realistic profile's latencies and polling; 3 rounds of 10 warm and 10 fresh runs. */
+const WARM: WarmPlan = {
+  latency: LATENCY_PROFILES.realistic,
+  pollIntervalMs: 1_000,
+  standbyRefillMs: 3_000,
+  instances: 10,
+  rounds: 3,
+  runMs: 2_000,
+};
+const QUICK_WARM: WarmPlan = {
+  latency: { provisioningMs: 1_000, startMs: 500, deleteMs: 250 },
+  pollIntervalMs: 250,
+  standbyRefillMs: 500,
+  instances: 2,
+  rounds: 1,
+  runMs: 500,
+};
+
+const ARM_REQUESTS: ArmRequestsPlan = {
+  profiles: [
+    { name: 'zero', latency: LATENCY_PROFILES.instant, pollIntervalMs: 50, runMs: 300 },
+    { name: 'realistic', latency: LATENCY_PROFILES.realistic, pollIntervalMs: 1_000, runMs: 2_000 },
+  ],
+  runs: 10,
+  ticks: 4,
+};
+const QUICK_ARM_REQUESTS: ArmRequestsPlan = {
+  profiles: [
+    { name: 'zero', latency: LATENCY_PROFILES.instant, pollIntervalMs: 50, runMs: 300 },
+    {
+      name: 'realistic',
+      latency: { provisioningMs: 1_000, startMs: 500, deleteMs: 250 },
+      pollIntervalMs: 250,
+      runMs: 500,
+    },
+  ],
+  runs: 2,
+  ticks: 1,
+};
+
+/** As the throughput scenario: 20 jobs × 25 runs at once, containers report as soon as they run. */
+const CPU_PER_RUN: CpuPerRunPlan = { jobs: 20, instances: 25, runMs: 0 };
+const QUICK_CPU_PER_RUN: CpuPerRunPlan = { jobs: 2, instances: 5, runMs: 0 };
+
+const WAITING: WaitingPlan = {
+  runs: 10_000,
+  jobs: 10,
+  idleMonitorInterval: '1h',
+  observeSeconds: 120,
+  tick: { runs: 300, monitorInterval: '10s', intervals: 3 },
+};
+const QUICK_WAITING: WaitingPlan = {
+  runs: 20,
+  jobs: 2,
+  idleMonitorInterval: '1h',
+  observeSeconds: 5,
+  tick: { runs: 5, monitorInterval: '2s', intervals: 2 },
+};
+
+const BIG_JOB: BigJobPlan = {
+  instances: 10_000,
+  maxParallel: 1_000,
+  messageChars: MESSAGE_MAX_CHARS,
+  stallSeconds: 300,
+};
+const QUICK_BIG_JOB: BigJobPlan = {
+  instances: 20,
+  maxParallel: 10,
+  messageChars: MESSAGE_MAX_CHARS,
+  stallSeconds: 60,
+};
+
 const WORKER = { maxConcurrentActivityTaskExecutions: 1_000 };
 
 function fullPlan(outDir: string, profile: boolean): BenchPlan {
@@ -191,9 +395,14 @@ function quickPlan(outDir: string, profile: boolean): BenchPlan {
   };
 }
 
+/** The scenarios a run makes without `--only`: the latency profiles' and the capacity scenario. */
+const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['profiles', 'capacity'];
+
 /**
- * `--quick`, `--profile`, `--out DIR`, `--only profiles|capacity` (the latency profiles' scenarios, or the
- * capacity scenario alone); anything else is refused.
+ * `--quick`, `--profile`, `--out DIR`, `--only NAME[,NAME...]` (the scenarios to run, from SCENARIOS; without
+ * it: profiles and capacity), `--runs N` (the size of the waiting and bigjob scenarios),
+ * `--cached-workflows N` (the waiting scenario's worker cache, default the shipped 1,000); anything else is
+ * refused.
  */
 export function parsePlan(argv: string[]): BenchPlan {
   const { values } = parseArgs({
@@ -203,15 +412,48 @@ export function parsePlan(argv: string[]): BenchPlan {
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
       only: { type: 'string' },
+      runs: { type: 'string' },
+      'cached-workflows': { type: 'string' },
     },
   });
-  if (values.only !== undefined && values.only !== 'profiles' && values.only !== 'capacity') {
-    throw new Error(`--only takes "profiles" or "capacity", not "${values.only}"`);
+  const only =
+    values.only === undefined ? DEFAULT_SCENARIOS : values.only.split(',').map((name) => name.trim());
+  for (const name of only) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new Error(`--only takes names from ${SCENARIOS.join(', ')} (comma-separated), not "${name}"`);
+    }
+  }
+  const runs = values.runs === undefined ? undefined : Number(values.runs);
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 100_000)) {
+    throw new Error(`--runs takes a whole number from 1 to 100000, not "${values.runs}"`);
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = values.out ?? join(PROJECT_ROOT, 'bench-results', `${stamp}${values.quick ? '-quick' : ''}`);
   const plan = values.quick ? quickPlan(outDir, values.profile) : fullPlan(outDir, values.profile);
-  if (values.only === 'profiles') delete plan.capacity;
-  if (values.only === 'capacity') plan.profiles = [];
+  const selected = new Set(only as ScenarioName[]);
+  if (!selected.has('profiles')) plan.profiles = [];
+  if (!selected.has('capacity')) delete plan.capacity;
+  const quick = values.quick;
+  if (selected.has('two-pools')) plan.twoPools = quick ? QUICK_TWO_POOLS : TWO_POOLS;
+  if (selected.has('warm')) plan.warm = quick ? QUICK_WARM : WARM;
+  if (selected.has('arm-requests')) plan.armRequests = quick ? QUICK_ARM_REQUESTS : ARM_REQUESTS;
+  if (selected.has('cpu-per-run')) plan.cpuPerRun = quick ? QUICK_CPU_PER_RUN : CPU_PER_RUN;
+  const cached = values['cached-workflows'] === undefined ? undefined : Number(values['cached-workflows']);
+  if (cached !== undefined && (!Number.isInteger(cached) || cached < 0)) {
+    throw new Error(`--cached-workflows takes a whole number, not "${values['cached-workflows']}"`);
+  }
+  if (selected.has('waiting')) {
+    const waiting = quick ? QUICK_WAITING : WAITING;
+    plan.waiting = {
+      ...waiting,
+      ...(runs !== undefined && { runs, jobs: Math.max(Math.min(runs, 2), Math.ceil(runs / 1_000)) }),
+      ...(cached !== undefined && { maxCachedWorkflows: cached }),
+    };
+  }
+  if (selected.has('bigjob')) {
+    const bigJob = quick ? QUICK_BIG_JOB : BIG_JOB;
+    plan.bigJob =
+      runs === undefined ? bigJob : { ...bigJob, instances: runs, maxParallel: Math.min(runs, 1_000) };
+  }
   return plan;
 }

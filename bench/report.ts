@@ -1,5 +1,6 @@
 /** The results as a Markdown report (printed and written as results.md) and as chart panels (chart.svg). */
 import type { CapacityJobPlan } from './options';
+import { scenarioSections } from './report-scenarios';
 import type { BenchResults, ProfileResults } from './results';
 import type { CapacityResult, CapacitySide } from './scenarios/capacity';
 import type { FanOutResult } from './scenarios/fan-out';
@@ -73,6 +74,7 @@ export function markdownReport(results: BenchResults): string {
           '',
         ]),
     ...(results.capacity ? capacitySection(results.capacity, results.quick) : []),
+    ...scenarioSections(results),
     '### Targets',
     '',
     '| target | measured | met |',

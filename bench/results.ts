@@ -2,7 +2,13 @@
 import type { LatencyProfile } from '../dev/emulator';
 import type { ThreadProfile } from './cpu-profile';
 import type { BenchPlan, ProfileName } from './options';
+import type { ArmRequestsResult } from './scenarios/arm-requests';
+import type { BigJobResult } from './scenarios/big-job';
 import type { CapacityResult } from './scenarios/capacity';
+import type { CpuPerRunResult } from './scenarios/cpu-per-run';
+import type { TwoPoolsResult } from './scenarios/two-pools';
+import type { WaitingResult } from './scenarios/waiting';
+import type { WarmResult } from './scenarios/warm-start';
 import type { FanOutResult } from './scenarios/fan-out';
 import type { OverheadResult } from './scenarios/overhead';
 import type { SignalsResult } from './scenarios/signals';
@@ -44,10 +50,20 @@ export interface BenchResults {
   temporal: string;
   settings: Pick<BenchPlan, 'worker' | 'emulator'>;
   profiles: ProfileResults[];
-  /** the capacity scenario, admission on and off (absent with `--only profiles`) */
+  /** the capacity scenario, admission on and off (absent unless selected) */
   capacity?: CapacityResult;
+  /** the issue 14 and 17 scenarios (each only when `--only` names it) */
+  twoPools?: TwoPoolsResult;
+  warm?: WarmResult;
+  armRequests?: ArmRequestsResult;
+  cpuPerRun?: CpuPerRunResult;
+  waiting?: WaitingResult;
+  bigJob?: BigJobResult;
   targets: TargetCheck[];
 }
+
+/** The issue 14 and 17 scenarios' results, for their targets. */
+export type ScenarioResults = Pick<BenchResults, 'twoPools' | 'cpuPerRun' | 'waiting' | 'bigJob'>;
 
 /** Durable Functions' figure for external events, per orchestration instance. */
 const DURABLE_FUNCTIONS_EVENTS_PER_SECOND = 50;
@@ -63,6 +79,7 @@ export function checkTargets(
   profiles: ProfileResults[],
   capacity?: CapacityResult,
   quick = false,
+  scenarios: ScenarioResults = {},
 ): TargetCheck[] {
   const zero = profiles.find((profile) => profile.name === 'zero');
   const realistic = profiles.find((profile) => profile.name === 'realistic');
@@ -86,7 +103,88 @@ export function checkTargets(
       met: perRun === undefined ? null : perRun >= SIGNALS_TARGET,
     },
     ...capacityTargets(capacity, quick),
+    ...scenarioTargets(scenarios, quick),
   ];
+}
+
+/** Issue 14's placement target and issue 17's. */
+const TWO_POOLS_FLOOR_RATIO = 1.1;
+const CPU_PER_RUN_TARGET_MS = 45;
+const RUNS_PER_SECOND_TARGET = 50;
+const WAITING_RSS_TARGET_MB = 1024;
+const WAITING_CPU_TARGET_PCT = 5;
+const BIG_JOB_TARGET = 10_000;
+
+/** Only for the scenarios that ran; judged only in full runs (quick runs are too small to say anything). */
+function scenarioTargets(scenarios: ScenarioResults, quick: boolean): TargetCheck[] {
+  const judge = (met: boolean) => (quick ? null : met);
+  const checks: TargetCheck[] = [];
+  const { twoPools, cpuPerRun, waiting, bigJob } = scenarios;
+  if (twoPools) {
+    for (const v of twoPools.variants) {
+      checks.push({
+        target: `two pools: a ${twoPools.plan.instances}-instance job (maxParallel ${v.maxParallel}) within ${TWO_POOLS_FLOOR_RATIO}x of the two-pool floor`,
+        measured:
+          `${v.floorRatio.toFixed(3)}x (${v.makespanSeconds.toFixed(1)} s, floor ${twoPools.floor.seconds.toFixed(1)} s; ` +
+          `the pools alone ${twoPools.scheduleSeconds.toFixed(1)} s)`,
+        met: judge(v.floorRatio <= TWO_POOLS_FLOOR_RATIO),
+      });
+    }
+  }
+  const shipped = cpuPerRun?.variants.find((variant) => variant.variant === 'as shipped');
+  if (shipped) {
+    const ms = (shipped.cpuMsPerRun.worker ?? 0) + (shipped.cpuMsPerRun['Temporal server'] ?? 0);
+    checks.push(
+      {
+        target: `CPU per container run (server + worker), zero latency, as shipped ≤ ${CPU_PER_RUN_TARGET_MS} ms`,
+        measured:
+          shipped.cpuMsPerRun['Temporal server'] === undefined
+            ? 'server not measured'
+            : `${ms.toFixed(0)} ms`,
+        met: shipped.cpuMsPerRun['Temporal server'] === undefined ? null : judge(ms <= CPU_PER_RUN_TARGET_MS),
+      },
+      {
+        target: `container runs completed/s, zero latency, as shipped ≥ ${RUNS_PER_SECOND_TARGET}`,
+        measured: `${shipped.runsPerSecond.toFixed(1)}/s`,
+        met: judge(shipped.runsPerSecond >= RUNS_PER_SECOND_TARGET),
+      },
+    );
+  }
+  if (waiting) {
+    const { extrapolated, memory } = waiting;
+    const reached = waiting.waitingRuns >= waiting.plan.runs && waiting.failure === undefined;
+    checks.push(
+      {
+        target: `${waiting.plan.runs.toLocaleString('en-US')} waiting runs on one worker: worker peak RSS ≤ 1 GiB`,
+        measured:
+          `${memory.workerPeakRssMb.toFixed(0)} MB peak` +
+          (memory.workerRssMb === undefined ? '' : `, ${memory.workerRssMb.toFixed(0)} MB`) +
+          ` with ${waiting.waitingRuns.toLocaleString('en-US')} waiting` +
+          (waiting.failure ? ` (${waiting.failure})` : ''),
+        met: judge(reached && memory.workerPeakRssMb <= WAITING_RSS_TARGET_MB),
+      },
+      {
+        target: `waiting runs, nobody reporting, monitors at 30s: worker + server CPU ≤ ${WAITING_CPU_TARGET_PCT}% of a core`,
+        measured: extrapolated
+          ? `${extrapolated.workerPlusServerPct.toFixed(0)}% (extrapolated: idle ${waiting.idle?.workerPlusServerPct.toFixed(1)}% ` +
+            `+ ${extrapolated.ticksPerSecond.toFixed(0)} ticks/s)`
+          : 'not measured (the scenario broke first)',
+        met: extrapolated
+          ? judge(reached && extrapolated.workerPlusServerPct <= WAITING_CPU_TARGET_PCT)
+          : null,
+      },
+    );
+  }
+  if (bigJob) {
+    checks.push({
+      target: `largest job: ${BIG_JOB_TARGET.toLocaleString('en-US')} instances with ${bigJob.messageChars}-character messages completes`,
+      measured: bigJob.completed
+        ? `${bigJob.plan.instances.toLocaleString('en-US')} completed`
+        : `${bigJob.ending} after ${bigJob.runsFinished.toLocaleString('en-US')} of ${bigJob.plan.instances.toLocaleString('en-US')} runs: ${bigJob.failure?.message ?? ''}`,
+      met: judge(bigJob.completed && bigJob.plan.instances >= BIG_JOB_TARGET),
+    });
+  }
+  return checks;
 }
 
 /** Checked only in the full run: the quick run's account (4 cores, 8 runs) is too small to say anything. */

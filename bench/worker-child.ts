@@ -18,6 +18,9 @@ export interface WorkerProcessSettings {
   caPem: string;
   pollIntervalMs: number;
   maxConcurrentActivityTaskExecutions: number;
+  /** the worker's other limits (absent: the SDK's defaults, as in the other scenarios) */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
   /** capacity pools and tenant policies; default: admission on, ACI's documented limits */
   capacity?: CapacityConfig;
   /** the log archive and outputs (the bench's Azurite, or the configured account) */
@@ -37,10 +40,15 @@ export interface WorkerUsage {
   cpuSeconds: number;
 }
 
-export type WorkerMessage = { kind: 'ready' } | ({ kind: 'stopped' } & WorkerUsage);
+export type WorkerMessage =
+  { kind: 'ready' } | ({ kind: 'stopped' } & WorkerUsage) | ({ kind: 'memory' } & NodeJS.MemoryUsage);
 
 export interface WorkerChild {
   pid: number | undefined;
+  /** how the process ended, once it has (a crash shows here before anyone asks it to stop) */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** the worker process's process.memoryUsage() now (rss, heap, external, array buffers) */
+  memory(): Promise<NodeJS.MemoryUsage>;
   /** shuts the worker down gracefully and waits for its process to exit; its peak RSS and CPU time */
   stop(): Promise<WorkerUsage>;
 }
@@ -56,11 +64,25 @@ export async function startWorkerChild(
     env: { ...process.env, BENCH_WORKER: JSON.stringify(settings) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = { code, signal };
+      resolve();
+    }),
+  );
   await nextMessage(child, 'ready');
   return {
     pid: child.pid,
+    exit: () => ended,
+    memory: async () => {
+      const answer = nextMessage(child, 'memory');
+      child.send('memory');
+      const { kind: _kind, ...usage } = await answer;
+      return usage;
+    },
     stop: async () => {
+      if (ended) throw new Error(`the bench worker had exited (code ${ended.code}, signal ${ended.signal})`);
       const stopped = nextMessage(child, 'stopped');
       child.send('stop');
       const { peakRssBytes, cpuSeconds } = await stopped;

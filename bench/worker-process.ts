@@ -1,8 +1,8 @@
 /**
  * The benchmark's worker process: the project's createWorker and real activities, the ARM client pointed at
  * the emulator, the workflow bundle the parent built (with the metrics interceptors, as in production).
- * Settings arrive as JSON in BENCH_WORKER; any IPC message (or the parent going away) shuts it down, and it
- * answers with its usage.
+ * Settings arrive as JSON in BENCH_WORKER; the IPC message 'memory' asks for its process.memoryUsage(), any
+ * other (or the parent going away) shuts it down, and it answers with its usage.
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -46,13 +46,24 @@ async function main(): Promise<void> {
         ? activities
         : scaleRetryDelays(activities, settings.retryDelayScale),
     workflowBundle: { codePath: settings.bundlePath },
-    limits: { maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions },
+    limits: {
+      maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
+      ...(settings.maxConcurrentWorkflowTaskExecutions !== undefined && {
+        maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions,
+      }),
+      ...(settings.maxCachedWorkflows !== undefined && { maxCachedWorkflows: settings.maxCachedWorkflows }),
+    },
   });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   };
-  // asked to stop, or the bench is gone (its IPC channel closed)
-  process.once('message', stop).once('disconnect', stop);
+  // asked to stop (any message but 'memory'), or the bench is gone (its IPC channel closed)
+  process
+    .on('message', (message) => {
+      if (message === 'memory') send({ kind: 'memory', ...process.memoryUsage() });
+      else stop();
+    })
+    .once('disconnect', stop);
   const running = worker.run();
   send({ kind: 'ready' });
   await running;

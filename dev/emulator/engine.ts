@@ -24,7 +24,7 @@ import { ConfigMapStore } from './config-maps';
 import type { FaultInjector, ProvisioningOperation } from './faults';
 import type { ImageMap } from './images';
 import { LoopbackPool } from './ip-pool';
-import { Lifecycle, type ProvisioningPlan } from './lifecycle';
+import { Lifecycle, type ContainerRuntime, type ProvisioningPlan } from './lifecycle';
 import {
   groupKey,
   isTransitioning,
@@ -97,6 +97,8 @@ export interface EngineConfig {
   killGraceMs: number;
   /** how long a standby pool takes to make one warm group ready (default 3000 ms) */
   standbyRefillMs?: number;
+  /** 'inert': containers run without a process (default 'process') */
+  containerRuntime?: ContainerRuntime;
 }
 
 export interface EvictOptions {
@@ -149,7 +151,12 @@ export class ContainerGroupEngine {
     private readonly faults: FaultInjector,
   ) {
     this.lifecycle = new Lifecycle(
-      { images: config.images, killGraceMs: config.killGraceMs, configMaps: this.configMaps },
+      {
+        images: config.images,
+        killGraceMs: config.killGraceMs,
+        configMaps: this.configMaps,
+        ...(config.containerRuntime && { containerRuntime: config.containerRuntime }),
+      },
       faults,
     );
     this.pools = new StandbyPools({

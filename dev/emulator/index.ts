@@ -35,6 +35,10 @@
  * Options (all optional; see options.ts):
  * - Server and processes: `port`, `images` | `imagesFile`, `latency`, `faults`, `pageSize`, `region`,
  *   `missingResourceGroups`, `killGraceMs`, `caFile`, `requestLogLimit`, `standbyRefillMs`, `env`.
+ * - `containerRuntime: 'inert'` (env ACI_EMULATOR_CONTAINER_RUNTIME): containers are records, not processes:
+ *   each runs (no output, no pid) from its start until it is stopped, restarted, evicted or deleted (exit
+ *   code 143). The image must still be in the catalogue; its command is not run. For scale tests and the
+ *   benchmark's thousands of waiting groups.
  * - Accounts: every (subscription, region) is an ACI account with its own quotas, create/delete budgets, Spot
  *   availability and capacity outage (accounts.ts). Defaults for all: `quotas` ({ containerGroups: 100,
  *   cores: 100, spotCores: 10 }) and `rateLimits` ({ createsPerHour: 300, createsPer5Min: 100, deletesPerHour:
@@ -139,6 +143,7 @@ export type {
 } from './accounts';
 export { DEFAULT_SPOT_REGIONS } from './accounts';
 export type { AccountUsage, EvictOptions, GroupSnapshot, LatencyProfile, Quotas } from './engine';
+export type { ContainerRuntime } from './lifecycle';
 export { CONFIG_MAP_DIR_ENV } from './config-maps';
 export { PROFILES_API_VERSION, type ProfileRef } from './profiles';
 export type { PoolHealth, StandbyPoolSnapshot } from './standby';
@@ -220,6 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       latency: resolved.latency,
       killGraceMs: resolved.killGraceMs,
       standbyRefillMs: resolved.standbyRefillMs,
+      containerRuntime: resolved.containerRuntime,
     },
     faults,
   );

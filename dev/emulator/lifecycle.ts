@@ -21,7 +21,13 @@ import {
   type GroupRecord,
   type ProvisioningState,
 } from './model';
-import { startProcess, type ContainerProcess, type ProcessExit, type ProcessSpec } from './runtime';
+import {
+  startInert,
+  startProcess,
+  type ContainerProcess,
+  type ProcessExit,
+  type ProcessSpec,
+} from './runtime';
 import { requestedCores, requestedMemoryInGB, type GroupSpec } from './spec';
 
 export interface ProvisioningPlan {
@@ -42,7 +48,12 @@ export interface LifecycleConfig {
   images: ImageMap;
   killGraceMs: number;
   configMaps: ConfigMapStore;
+  /** 'inert': containers run without a process (runtime.ts startInert) */
+  containerRuntime?: ContainerRuntime;
 }
+
+/** 'process': each container is a local process (default); 'inert': a record that runs until stopped */
+export type ContainerRuntime = 'process' | 'inert';
 
 /**
  * What an eviction shows (UNCONFIRMED: ACI documents that evicted Spot groups are restarted automatically, not
@@ -234,7 +245,10 @@ export class Lifecycle {
     if (!spec) throw new Error(`Container ${c.name} was never provisioned`);
     c.log.clear();
     this.event(c, operation, { name: 'Created', message: `Created container ${c.name}`, type: 'Normal' });
-    const child = startProcess(spec, (stream, chunk) => c.log.write(stream, chunk));
+    const child =
+      this.config.containerRuntime === 'inert'
+        ? startInert()
+        : startProcess(spec, (stream, chunk) => c.log.write(stream, chunk));
     c.process = child;
     this.live.add(child);
     c.currentState = { state: 'Running', startTime: Date.now(), detailStatus: '' };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { accountSpecSchema, regionsSchema, type AccountOverrides, type AccountSpec } from './accounts';
 import { DEFAULT_QUOTAS, type LatencyProfile, type Quotas } from './engine';
+import type { ContainerRuntime } from './lifecycle';
 import { parseFaults, type FaultSpec } from './faults';
 import { DEFAULT_IMAGES_FILE, loadImageMap, validateImageMap, type ImageMap } from './images';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits';
@@ -64,6 +65,12 @@ export interface EmulatorOptions {
   missingResourceGroups?: string[];
   /** SIGTERM → SIGKILL grace when killing a container's processes (default 2000 ms) */
   killGraceMs?: number;
+  /**
+   * 'process' (default): each container runs its image's command as a local process. 'inert': no process at
+   * all; a container runs (no output) from its start until it is stopped, restarted or deleted (exit code
+   * 143). For scale tests and benchmarks where thousands of groups wait. Env ACI_EMULATOR_CONTAINER_RUNTIME.
+   */
+  containerRuntime?: ContainerRuntime;
   /** also write the CA certificate (PEM) to this file */
   caFile?: string;
   /** entries kept in the request log (default 100,000; the oldest go first) */
@@ -88,6 +95,7 @@ export interface ResolvedOptions {
   region: string;
   missingResourceGroups: string[];
   killGraceMs: number;
+  containerRuntime: ContainerRuntime;
   caFile?: string;
   requestLogLimit: number;
 }
@@ -118,6 +126,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     region: options.region ?? 'eastus',
     missingResourceGroups: options.missingResourceGroups ?? [],
     killGraceMs: options.killGraceMs ?? 2_000,
+    containerRuntime: resolveRuntime(options.containerRuntime ?? env.ACI_EMULATOR_CONTAINER_RUNTIME),
     ...(options.caFile !== undefined && { caFile: options.caFile }),
     requestLogLimit: positiveInteger('requestLogLimit', options.requestLogLimit ?? 100_000),
   };
@@ -162,6 +171,14 @@ function resolveRefillMs(value: number | string | undefined): number {
     );
   }
   return ms;
+}
+
+function resolveRuntime(value: string | undefined): ContainerRuntime {
+  if (value === undefined || value === '' || value === 'process') return 'process';
+  if (value === 'inert') return 'inert';
+  throw new Error(
+    `containerRuntime (ACI_EMULATOR_CONTAINER_RUNTIME) must be "process" or "inert", not "${value}"`,
+  );
 }
 
 function parseJsonEnv(env: NodeJS.ProcessEnv, name: string): unknown {

@@ -86,6 +86,32 @@ export function startProcess(
   };
 }
 
+/** Exit code of an inert container stopped by the platform: as if SIGTERM ended it (128 + 15). */
+const INERT_STOP_EXIT_CODE = 143;
+
+/**
+ * A container without a process (option `containerRuntime: 'inert'`): it runs from the moment it starts,
+ * writes no output and never exits on its own; stopping it (stop, restart, delete, eviction) ends it at once
+ * with exit code 143, and a forced kill (`killNow`) does nothing, there being no process. For scale tests and
+ * benchmarks where thousands of groups only wait: no process, no pipes, a few hundred bytes each. Its command
+ * is not resolved or run.
+ */
+export function startInert(): ContainerProcess {
+  let stop!: (exit: ProcessExit) => void;
+  const exited = new Promise<ProcessExit>((resolve) => (stop = resolve));
+  return {
+    pid: undefined,
+    started: Promise.resolve({}),
+    exited,
+    terminate: () => {
+      stop({ exitCode: INERT_STOP_EXIT_CODE });
+      return exited;
+    },
+    // nothing runs outside this program, so a forced exit has nothing to kill; the record stays as it is
+    killNow: () => undefined,
+  };
+}
+
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
