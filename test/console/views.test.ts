@@ -111,6 +111,26 @@ describe('the instance grid', () => {
       { phase: 'Cancelled', count: 1 },
       { phase: 'NotStarted', count: 1 },
     ]);
+
+    // a paged summary (more than 1,000 instances): the same grid, from its compact records
+    const paged = instanceCells({
+      tenant: 'acme',
+      jobId: 'j',
+      state: 'PartiallyFailed',
+      result: {
+        total: 3,
+        runs: [],
+        runsPaged: true,
+        runRecords: [
+          [0, 'Succeeded', 0, 60, 0.0008, 0],
+          [1, 'Failed', 3, 60, 0.0008, 0],
+          [2, 'Cancelled', null, 0, 0, 4],
+        ],
+      },
+    } as unknown as JobAnswer);
+    expect([...paged.codes]).toEqual(
+      ['Succeeded', 'Failed', 'Cancelled'].map((p) => PHASE_CODE.get(p as never)),
+    );
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * A job's instances as one byte per instance (its phase code), from its live status or its summary: compact
- * enough for a grid of 10,000 redrawn on every update. Pure.
+ * A job's instances as one byte per instance (its phase code), from its live status or its summary (its rows,
+ * or a paged summary's records): compact enough for a grid of 10,000 redrawn on every update. Pure.
  */
 import type { JobAnswer } from '../api/types';
+import { runOutlines } from '../../shared/run-records';
 import { PHASE_CODE, type Phase } from '../ui/phases';
 
 export interface InstanceCells {
@@ -29,7 +30,8 @@ export function instanceCells(job: JobAnswer): InstanceCells {
       });
     }
   }
-  for (const run of job.result?.runs ?? []) {
+  // a paged summary (more than 1,000 instances) has each instance's status in its records
+  for (const run of job.result ? runOutlines(job.result) : []) {
     if (run.instanceIndex < total) codes[run.instanceIndex] = code(run.status);
   }
   return { codes, percents, queue };
