@@ -38,7 +38,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DependencyOutcome } from '../activities/types';
-import { instanceCount, instanceIndexAt, specForInstance, type SubmittedJobSpec } from '../shared/job-spec';
+import type { SubmittedJobSpec } from '../shared/job-spec';
+import { instanceCount, instanceIndexAt, specForInstance } from '../shared/job-model';
 import { jobStatusQuery, type JobStatus, type JobSummary } from '../shared/messages';
 import { runWorkflowId, scheduledJobId } from '../shared/names';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';

@@ -5,7 +5,8 @@
  * ends with the decision's outcome and reason. Pure bookkeeping, carried across continue-as-new by recounting
  * the finished runs.
  */
-import { parseIndexList, type SubmittedJobSpec } from '../shared/job-spec';
+import type { SubmittedJobSpec } from '../shared/job-spec';
+import { parseIndexList } from '../shared/job-model';
 import type { JobOutcome, RunSummary } from '../shared/messages';
 
 /** What the policies count of a finished run (a compact record has it: src/shared/run-records.ts). */

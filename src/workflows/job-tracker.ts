@@ -37,7 +37,8 @@ import { jobOutcomeOf } from '../shared/statuses';
 import { describeFailure } from './failures';
 import type { CapacityPlacement } from '../shared/capacity';
 import type { CarriedJobState } from './inputs';
-import { instanceIndexAt, type SubmittedJobSpec } from '../shared/job-spec';
+import type { SubmittedJobSpec } from '../shared/job-spec';
+import { instanceIndexAt } from '../shared/job-model';
 import type { JobStop } from './job-policy';
 
 /** How the tracker keeps the runs' rows. */
