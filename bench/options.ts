@@ -113,9 +113,10 @@ function capacityJobs(scale: number): CapacityJobPlan[] {
 /** The same shape, tiny: 4 groups and cores, 8 runs of 1 s; about 10 s per side. */
 const QUICK_CAPACITY: CapacityPlan = {
   ...CAPACITY,
+  // half the runs' cores, so that most runs queue for seconds and the status reads see their positions
   limits: {
-    groups: 4,
-    cores: 4,
+    groups: 2,
+    cores: 2,
     createsPer5Min: 8,
     createsPerHour: 24,
     deletesPer5Min: 8,
@@ -124,9 +125,9 @@ const QUICK_CAPACITY: CapacityPlan = {
   ledgerRefresh: '1s',
   statusPollMs: 250,
   tenants: [
-    { name: 'alpha', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_000] }] },
-    { name: 'beta', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_000] }] },
-    { name: 'gamma', weight: 2, jobs: [{ instances: 4, cpu: 1, runMs: [1_000] }] },
+    { name: 'alpha', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_500] }] },
+    { name: 'beta', weight: 1, jobs: [{ instances: 2, cpu: 1, runMs: [1_500] }] },
+    { name: 'gamma', weight: 2, jobs: [{ instances: 4, cpu: 1, runMs: [1_500] }] },
   ],
 };
 const WORKER = { maxConcurrentActivityTaskExecutions: 1_000 };

@@ -95,7 +95,9 @@ async function main(temporal: TemporalConfig, stay: boolean): Promise<number> {
     const api = apiCaller(stack);
     console.log(`Console: ${stack.apiUrl}/console/`);
     console.log(`  sign in with the ${DEMO_TENANT} tenant's key: ${stack.apiKeys[DEMO_TENANT]![0]!}`);
-    const jobId = `demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+    // date and time apart: "<name>-" and 14 digits is how scheduled jobs are named
+    const stamp = new Date().toISOString().replace(/\D/g, '');
+    const jobId = `demo-${stamp.slice(0, 8)}-${stamp.slice(8, 14)}`;
     const submitted = await api('POST', '/v1/jobs', demoJob(jobId));
     started.jobId = jobId;
     interrupt.onJob(() => api('POST', `/v1/jobs/${jobId}/cancel`).then(() => undefined));

@@ -78,7 +78,7 @@ export interface LocalStack {
   worker: Worker;
   /** stops the API, the worker, Azurite and the emulator (which kills its container processes) */
   stop(): Promise<void>;
-  /** kills the child processes it started (Azurite) at once, for a forced exit that cannot wait for stop() */
+  /** kills the processes it started (Azurite, the emulator's containers) at once, for a forced exit that cannot wait for stop() */
   kill(): void;
 }
 
@@ -173,7 +173,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       azurite,
       worker,
       stop,
-      kill: () => azurite?.kill(),
+      kill: () => {
+        emulator?.killProcesses();
+        azurite?.kill();
+      },
     };
   } catch (error) {
     await stop();

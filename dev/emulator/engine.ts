@@ -427,6 +427,11 @@ export class ContainerGroupEngine {
     }));
   }
 
+  /** Kills every process at once (synchronous), standby pools' too, leaving the records as they are. */
+  killNow(): void {
+    this.lifecycle.killEveryProcessNow();
+  }
+
   /** Ends every flow and kills every process (standby pools' too). */
   async close(): Promise<void> {
     const groups = [...this.groups.values()];

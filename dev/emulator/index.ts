@@ -194,6 +194,8 @@ export interface Emulator {
   setReadBucket(bucket: Partial<ReadBucket> | false): void;
   /** stops the server and kills every process the emulator started */
   close(): Promise<void>;
+  /** SIGKILLs every process the emulator started, synchronously: for a forced exit that cannot await close() */
+  killProcesses(): void;
 }
 
 /** A credential the emulator accepts (it ignores tokens); the SDK needs one to send requests at all. */
@@ -263,5 +265,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closing ??= app.close().then(() => engine.close());
       return closing;
     },
+    killProcesses: () => engine.killNow(),
   };
 }

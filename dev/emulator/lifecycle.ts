@@ -62,6 +62,9 @@ const RESTART_BACKOFF_MAX_MS = 30_000;
 type EventSpec = Pick<ArmEvent, 'name' | 'message' | 'type'>;
 
 export class Lifecycle {
+  /** every process started and not yet exited, whatever group (or standby pool) it belongs to */
+  private readonly live = new Set<ContainerProcess>();
+
   constructor(
     private readonly config: LifecycleConfig,
     private readonly faults: FaultInjector,
@@ -161,6 +164,11 @@ export class Lifecycle {
     this.finish(group, operation, 'Succeeded');
   }
 
+  /** SIGKILL to every live process at once (synchronous): for a forced exit of the whole program. */
+  killEveryProcessNow(): void {
+    for (const child of this.live) child.killNow();
+  }
+
   /** Kills every process of the group and waits until they are gone. */
   async killAll(group: GroupRecord, operation?: AsyncOperation): Promise<void> {
     await Promise.all(group.containers.map((c) => this.kill(c, operation)));
@@ -228,8 +236,12 @@ export class Lifecycle {
     this.event(c, operation, { name: 'Created', message: `Created container ${c.name}`, type: 'Normal' });
     const child = startProcess(spec, (stream, chunk) => c.log.write(stream, chunk));
     c.process = child;
+    this.live.add(child);
     c.currentState = { state: 'Running', startTime: Date.now(), detailStatus: '' };
-    void child.exited.then((exit) => this.onExit(group, c, child, exit));
+    void child.exited.then((exit) => {
+      this.live.delete(child);
+      this.onExit(group, c, child, exit);
+    });
     const { error } = await child.started;
     if (error === undefined) {
       this.event(c, operation, { name: 'Started', message: `Started container ${c.name}`, type: 'Normal' });

@@ -25,6 +25,8 @@ export interface ContainerProcess {
   readonly exited: Promise<ProcessExit>;
   /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves once it has exited. */
   terminate(graceMs: number): Promise<ProcessExit>;
+  /** SIGKILL to the process group now, for a forced exit that cannot wait */
+  killNow(): void;
 }
 
 /** Exit code of a command that could not be found or executed, as a shell would report it. */
@@ -80,6 +82,7 @@ export function startProcess(
       }
       return exited;
     },
+    killNow: () => signalGroup(child.pid, 'SIGKILL'),
   };
 }
 

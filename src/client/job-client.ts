@@ -301,7 +301,9 @@ export class JobClient {
     try {
       return await this.call(options, () => listReruns(this.temporal, ref));
     } catch (error) {
-      if (isGrpcServiceError(error) && error.code === GrpcStatus.UNIMPLEMENTED) return undefined;
+      const unimplemented = (e: unknown) => isGrpcServiceError(e) && e.code === GrpcStatus.UNIMPLEMENTED;
+      // the SDK wraps the server's answer in a ServiceError
+      if (unimplemented(error) || (error instanceof Error && unimplemented(error.cause))) return undefined;
       throw error;
     }
   }

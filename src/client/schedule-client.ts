@@ -379,10 +379,20 @@ function stripTenant(job: ScheduleSpec['job']): Record<string, unknown> {
   return rest;
 }
 
-/** Temporal refused the definition (a cron expression it cannot read, say): a ScheduleSpecError. */
+/**
+ * Temporal refused the definition (a cron field out of range, say, "Minute is not in range [0-59]"): a
+ * ScheduleSpecError. The SDK turns the server's "Invalid schedule spec" answer (INVALID_ARGUMENT) into a
+ * TypeError with the server's text, and wraps any other answer in a ServiceError with the gRPC error as cause.
+ */
 function refusal(error: unknown, schedule: ScheduleSpec): unknown {
-  if (!isGrpcServiceError(error) || error.code !== GrpcStatus.INVALID_ARGUMENT) return error;
-  const path = schedule.cron !== undefined ? 'cron' : '(schedule)';
-  const problem = { path, message: `Temporal refused it: ${error.details || error.message}` };
+  const invalid = (e: unknown) =>
+    isGrpcServiceError(e) && e.code === GrpcStatus.INVALID_ARGUMENT ? e.details || e.message : undefined;
+  const text =
+    error instanceof TypeError
+      ? error.message
+      : (invalid(error) ?? (error instanceof Error ? invalid(error.cause) : undefined));
+  if (text === undefined) return error;
+  const path = /time ?zone/i.test(text) ? 'timeZone' : schedule.cron !== undefined ? 'cron' : '(schedule)';
+  const problem = { path, message: `Temporal refused it: ${text}` };
   return new ScheduleSpecError(`Invalid schedule:\n  ${problem.path}: ${problem.message}`, [problem]);
 }

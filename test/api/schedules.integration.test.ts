@@ -97,6 +97,16 @@ describe('schedule routes', () => {
         { path: 'job.jobId', message: stringMatching(/remove jobId/) },
       ]),
     );
+    // a field our schema leaves to Temporal: refused by Temporal, still a 400 naming the field
+    const outOfRange = await api('POST', '/v1/schedules', keys.acme, {
+      ...definition,
+      every: undefined,
+      cron: '0 25 * * *',
+    });
+    expect(outOfRange.status).toBe(400);
+    expect(outOfRange.body.error?.details).toEqual([
+      { path: 'cron', message: stringMatching(/Temporal refused it: Hour is not in range/) },
+    ]);
     const other = await api('POST', '/v1/schedules', keys.acme, { ...definition, tenant: 'globex' });
     expect(other.status).toBe(403);
     expect(other.body.error?.code).toBe('TenantMismatch');

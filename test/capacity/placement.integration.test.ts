@@ -112,12 +112,13 @@ describe('placement on the emulator (two subscriptions, two regions)', () => {
     expect(summary.outcome).toBe('Completed');
     expect(summary.runs.every((run) => run.status === 'Succeeded' && run.attempts === 1)).toBe(true);
     expect(summary.runs.map((run) => run.pool)).toEqual(['west', 'west', 'west']);
-    // ACI said no; the ledger passed the pool over for its cool-down (and tried it again after, in vain)
+    // ACI said no; the ledger passed the pool over for its cool-down and tried it again after, in vain: at
+    // most once per run (how many runs find the cool-down over depends on how fast the machine runs them)
     const refusals = stack
       .emulator!.requests.all({ code: 'ServiceUnavailable' })
       .filter((request) => request.time >= startedAt);
     expect(refusals.length).toBeGreaterThanOrEqual(1);
-    expect(refusals.length).toBeLessThan(3);
+    expect(refusals.length).toBeLessThanOrEqual(summary.runs.length);
 
     // the cool-down ends: new runs go to the first pool again
     await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS));

@@ -40,3 +40,34 @@ export async function screenshot(page: Page, name: string, fullPage = false): Pr
   await page.screenshot({ path, fullPage, animations: 'disabled' });
   return path;
 }
+
+/** Signs in with a tenant's API key on the console at `apiUrl`. */
+export async function signIn(target: Page, apiUrl: string, key: string): Promise<void> {
+  await target.goto(`${apiUrl}/`);
+  await target.getByLabel('API key').fill(key);
+  await target.getByRole('button', { name: 'Sign in' }).click();
+  await target.getByTestId('tenant').waitFor();
+}
+
+/** The job id of the job page the browser shows (#/jobs/<jobId>...). */
+export function jobIdOf(target: Page): string {
+  const match = /#\/jobs\/([^/?]+)/.exec(target.url());
+  if (!match?.[1]) throw new Error(`not on a job page: ${target.url()}`);
+  return decodeURIComponent(match[1]);
+}
+
+/** Follows a link of the console's navigation bar. */
+export async function goTo(target: Page, name: 'Jobs' | 'Submit' | 'Cost' | 'Schedules'): Promise<void> {
+  await target.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).click();
+}
+
+/** The middle of the grid cell at `position` (the canvas says its columns and cell pitch). */
+export async function cellPosition(target: Page, position: number): Promise<{ x: number; y: number }> {
+  const grid = target.getByTestId('instance-grid');
+  const columns = Number(await grid.getAttribute('data-columns'));
+  const pitch = Number(await grid.getAttribute('data-cell'));
+  return {
+    x: (position % columns) * pitch + pitch / 2 - 1,
+    y: Math.floor(position / columns) * pitch + pitch / 2 - 1,
+  };
+}

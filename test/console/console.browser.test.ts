@@ -12,9 +12,25 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import type { JobStatus } from '../../src/shared/messages';
-import { LAPTOP, launchChromium, PHONE, screenshot } from './browser';
+import {
+  cellPosition,
+  goTo,
+  jobIdOf,
+  LAPTOP,
+  launchChromium,
+  PHONE,
+  screenshot,
+  signIn as signInAt,
+} from './browser';
 import { workflowBundle } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+
+/**
+ * Tenants of this file alone: \`npm test\` runs every project on one dev server, where other files' jobs of
+ * tenants named acme or globex are listed too (the console lists a tenant's jobs from Temporal's visibility).
+ */
+const ACME = `acme-${randomBytes(3).toString('hex')}`;
+const GLOBEX = `globex-${randomBytes(3).toString('hex')}`;
 
 const keys = {
   acme: `acme-${randomBytes(16).toString('hex')}`,
@@ -34,7 +50,7 @@ beforeAll(async () => {
       temporalAddress: inject('temporalDevAddress'),
       namespace: DEFAULT_NAMESPACE,
       taskQueue: `console-${randomBytes(4).toString('hex')}`,
-      apiKeys: { acme: [keys.acme], globex: [keys.globex] },
+      apiKeys: { [ACME]: [keys.acme], [GLOBEX]: [keys.globex] },
       workflowBundle: workflowBundle(),
       pollIntervalMs: 100,
     }),
@@ -49,22 +65,7 @@ afterAll(async () => {
 });
 
 async function signIn(target: Page, key: string): Promise<void> {
-  await target.goto(`${stack.apiUrl}/`);
-  await target.getByLabel('API key').fill(key);
-  await target.getByRole('button', { name: 'Sign in' }).click();
-  await target.getByTestId('tenant').waitFor();
-}
-
-/** The job id of the job page the browser shows (#/jobs/<jobId>...). */
-function jobIdOf(target: Page): string {
-  const match = /#\/jobs\/([^/?]+)/.exec(target.url());
-  if (!match?.[1]) throw new Error(`not on a job page: ${target.url()}`);
-  return decodeURIComponent(match[1]);
-}
-
-/** Follows a link of the console's navigation bar. */
-async function goTo(target: Page, name: 'Jobs' | 'Submit' | 'Cost'): Promise<void> {
-  await target.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).click();
+  await signInAt(target, stack.apiUrl, key);
 }
 
 async function submitExample(name: string): Promise<string> {
@@ -75,17 +76,6 @@ async function submitExample(name: string): Promise<string> {
   await page.getByRole('button', { name: 'Submit job' }).click();
   await page.waitForURL(/#\/jobs\/[^/]+$/);
   return jobIdOf(page);
-}
-
-/** The middle of instance `index`'s cell in the grid (the canvas says its columns and cell pitch). */
-async function cellPosition(target: Page, index: number): Promise<{ x: number; y: number }> {
-  const grid = target.getByTestId('instance-grid');
-  const columns = Number(await grid.getAttribute('data-columns'));
-  const pitch = Number(await grid.getAttribute('data-cell'));
-  return {
-    x: (index % columns) * pitch + pitch / 2 - 1,
-    y: Math.floor(index / columns) * pitch + pitch / 2 - 1,
-  };
 }
 
 /**
@@ -119,7 +109,7 @@ describe('the tenant console', () => {
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
 
     await signIn(page, keys.acme);
-    expect(await page.getByTestId('tenant').textContent()).toContain('acme');
+    expect(await page.getByTestId('tenant').textContent()).toContain(ACME);
     await page.getByTestId('no-jobs').waitFor();
     const storage = await page.evaluate(() => ({
       session: JSON.stringify(sessionStorage),
@@ -230,7 +220,7 @@ describe('the tenant console', () => {
     try {
       const other = await globex.newPage();
       await signIn(other, keys.globex);
-      expect(await other.getByTestId('tenant').textContent()).toContain('globex');
+      expect(await other.getByTestId('tenant').textContent()).toContain(GLOBEX);
       await other.getByTestId('no-jobs').waitFor();
 
       await other.goto(`${stack.apiUrl}/console/#/jobs/${sampleJobId}`);
@@ -303,7 +293,7 @@ describe('the tenant console', () => {
     const jobId = 'grid-10000';
     const status = syntheticStatus(jobId, 10_000);
     await page.route(`**/v1/jobs/${jobId}`, (route) =>
-      route.fulfill({ json: { tenant: 'acme', jobId, state: 'Running', status } }),
+      route.fulfill({ json: { tenant: ACME, jobId, state: 'Running', status } }),
     );
     await page.goto(`${stack.apiUrl}/console/#/jobs/${jobId}`);
     await page.getByTestId('instance-grid').waitFor();
@@ -359,7 +349,7 @@ function syntheticStatus(jobId: string, total: number): JobStatus {
     } else instances.push({ index, phase: 'Pending' });
   }
   return {
-    tenant: 'acme',
+    tenant: ACME,
     jobId,
     state: 'Running',
     total,

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../src/console/submit/spec-check';
-import { specTextWithTenant } from '../../src/console/submit/spec-text';
+import { isJobSpecExample, specTextWithTenant } from '../../src/console/submit/spec-text';
 import { parseJobSpec, type JobSpecError } from '../../src/shared/job-spec';
 
 const SPECS = join(__dirname, '..', '..', 'examples', 'specs');
@@ -82,7 +82,14 @@ describe('checkSpec', () => {
 });
 
 describe('the example specs', () => {
-  const files = readdirSync(SPECS).filter((name) => /\.(ya?ml|json)$/.test(name));
+  const specs = readdirSync(SPECS).filter((name) => /\.(ya?ml|json)$/.test(name));
+  const files = specs.filter((name) => isJobSpecExample(readFileSync(join(SPECS, name), 'utf8')));
+
+  it('offers the job specs, not the schedule specs (created elsewhere)', () => {
+    expect(files).toContain('sample-batch-job.yaml');
+    expect(files).toContain('per-instance.json');
+    expect(specs.filter((name) => !files.includes(name))).toEqual(['nightly-schedule.yaml']);
+  });
 
   it.each(files)('%s loads for the signed-in tenant and passes, comments kept', (name) => {
     const text = readFileSync(join(SPECS, name), 'utf8');

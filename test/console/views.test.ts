@@ -1,6 +1,7 @@
 /**
  * The console's pure parts: routes (the key never in one), the instance grid's layout, hit tests and keyboard
- * moves at 3 and 10,000 instances, instance cells from a status or a summary, cost per day, the optional
+ * moves at 3 and 10,000 instances, instance cells from a status or a summary (a rerun's under their original
+ * numbers), the jobs list's query (Waiting, a schedule), what a rerun would run, cost per day, the optional
  * routes read from the OpenAPI document, money and durations in words.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,8 +9,9 @@ import { capabilitiesOf } from '../../src/console/api/capabilities';
 import { hrefOf, parseRoute } from '../../src/console/app/routes';
 import { costByDay, topJobs } from '../../src/console/cost/by-day';
 import { cellAt, cellOrigin, gridLayout, moveSelection } from '../../src/console/job/grid-layout';
-import { instanceCells, queueSummary } from '../../src/console/job/instances';
-import { listQuery } from '../../src/console/jobs/filters';
+import { indexAt, instanceCells, positionOf, queueSummary } from '../../src/console/job/instances';
+import { listQuery, STATUS_FILTERS } from '../../src/console/jobs/filters';
+import { rerunCount } from '../../src/console/jobs/job-counts';
 import { seconds, usd } from '../../src/console/ui/format';
 import { countPhases, PHASE_CODE } from '../../src/console/ui/phases';
 import type { JobAnswer } from '../../src/console/api/types';
@@ -18,6 +20,7 @@ describe('routes', () => {
   it.each([
     ['', { page: 'jobs' }],
     ['#/jobs?status=Failed&since=7d', { page: 'jobs', status: 'Failed', since: '7d' }],
+    ['#/jobs?schedule=nightly&status=Waiting', { page: 'jobs', schedule: 'nightly', status: 'Waiting' }],
     ['#/jobs/nightly-1', { page: 'job', jobId: 'nightly-1' }],
     ['#/jobs/nightly-1/instances/42', { page: 'job', jobId: 'nightly-1', instance: 42 }],
     ['#/submit', { page: 'submit' }],
@@ -141,6 +144,115 @@ describe('the jobs list query', () => {
       '/v1/jobs?pageSize=20&status=Failed&since=2026-11-23T12%3A00%3A00.000Z&pageToken=tok',
     );
     expect(listQuery({ status: 'Bogus', since: 'forever' }, undefined, 20, now)).toBe('/v1/jobs?pageSize=20');
+  });
+
+  it('offers every state a job can be listed by, Waiting first, and the schedule that started them', () => {
+    expect(STATUS_FILTERS).toEqual([
+      'Waiting',
+      'Running',
+      'Completed',
+      'PartiallyFailed',
+      'Failed',
+      'Cancelled',
+    ]);
+    expect(listQuery({ status: 'Waiting', schedule: 'nightly' }, undefined, 20)).toBe(
+      '/v1/jobs?pageSize=20&status=Waiting&schedule=nightly',
+    );
+    // a name the API would refuse is left out, rather than answered 400
+    expect(listQuery({ schedule: 'Nightly Job' }, undefined, 20)).toBe('/v1/jobs?pageSize=20');
+  });
+});
+
+describe('a rerun', () => {
+  const rerunStatus = (instances: Array<{ index: number; phase: 'Running' | 'Pending' | 'Failed' }>) =>
+    ({
+      tenant: 'acme',
+      jobId: 'j-rerun-1',
+      state: 'Running',
+      rerunOf: 'j',
+      status: {
+        tenant: 'acme',
+        jobId: 'j-rerun-1',
+        state: 'Running',
+        total: instances.length,
+        counts: { pending: 1, queued: 0, running: 1, Succeeded: 0, Failed: 1, TimedOut: 0, Cancelled: 0 },
+        percent: 33,
+        instances,
+      },
+    }) as JobAnswer;
+
+  it('shows its instances under their original numbers, live and once ended', () => {
+    const live = instanceCells(
+      rerunStatus([
+        { index: 2, phase: 'Failed' },
+        { index: 7, phase: 'Running' },
+        { index: 9, phase: 'Pending' },
+      ]),
+    );
+    expect(live.codes.length).toBe(3);
+    expect([...live.codes]).toEqual(['Failed', 'Running', 'Pending'].map((p) => PHASE_CODE.get(p as never)));
+    expect([0, 1, 2].map((position) => indexAt(live, position))).toEqual([2, 7, 9]);
+    expect(positionOf(live, 7)).toBe(1);
+    expect(positionOf(live, 1)).toBeUndefined();
+
+    const ended = instanceCells({
+      tenant: 'acme',
+      jobId: 'j-rerun-1',
+      state: 'Failed',
+      result: {
+        total: 2,
+        runs: [
+          { instanceIndex: 7, status: 'Succeeded' },
+          { instanceIndex: 2, status: 'Failed' },
+        ],
+      },
+    } as unknown as JobAnswer);
+    expect([...ended.codes]).toEqual(['Failed', 'Succeeded'].map((p) => PHASE_CODE.get(p as never)));
+    expect(indexAt(ended, 1)).toBe(7);
+
+    // a paged summary (a rerun of more than 1,000 instances): the same, from its records
+    const paged = instanceCells({
+      tenant: 'acme',
+      jobId: 'j-rerun-1',
+      state: 'Failed',
+      result: {
+        total: 2,
+        runs: [],
+        runsPaged: true,
+        runRecords: [
+          [7, 'Succeeded', 0, 60, 0.0008, 0],
+          [2, 'Failed', 3, 60, 0.0008, 0],
+        ],
+      },
+    } as unknown as JobAnswer);
+    expect([...paged.codes]).toEqual(['Failed', 'Succeeded'].map((p) => PHASE_CODE.get(p as never)));
+    expect([0, 1].map((position) => indexAt(paged, position))).toEqual([2, 7]);
+  });
+
+  it('keeps position and index one where they are (any job but a rerun)', () => {
+    const plain = instanceCells(
+      rerunStatus([
+        { index: 0, phase: 'Failed' },
+        { index: 1, phase: 'Running' },
+      ]),
+    );
+    expect(plain.indexes).toBeUndefined();
+    expect(indexAt(plain, 1)).toBe(1);
+    expect(positionOf(plain, 1)).toBe(1);
+    expect(positionOf(plain, 2)).toBeUndefined();
+  });
+
+  it('runs the failed, timed-out and cancelled instances again, not the ignored failures', () => {
+    const summary = (counts: Record<string, number>) =>
+      ({
+        tenant: 'acme',
+        jobId: 'j',
+        state: 'PartiallyFailed',
+        result: { total: 10, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, ...counts },
+      }) as unknown as JobAnswer;
+    expect(rerunCount(summary({ succeeded: 4, failed: 2, timedOut: 1, cancelled: 1, ignored: 2 }))).toBe(4);
+    expect(rerunCount(summary({ succeeded: 8, ignored: 2 }))).toBe(0);
+    expect(rerunCount({ tenant: 'acme', jobId: 'j', state: 'Waiting' })).toBe(0);
   });
 });
 

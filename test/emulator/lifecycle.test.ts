@@ -405,4 +405,27 @@ describe('ACI emulator: container lifecycle', () => {
     await own.close();
     expect(isAlive(pid)).toBe(false);
   });
+
+  it('killProcesses() SIGKILLs every process at once, for a forced exit that cannot await close()', async () => {
+    const own = await startEmulator();
+    try {
+      const ownClient = sdkClient(own);
+      // a process that ignores SIGTERM: only the SIGKILL ends it, before any grace period could pass
+      await ownClient.containerGroups.beginCreateOrUpdateAndWait(
+        RG,
+        'forced-exit',
+        nodeGroup("process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000);"),
+        FAST,
+      );
+      await waitFor('the handler', async () =>
+        (await ownClient.containers.listLogs(RG, 'forced-exit', 'main')).content?.includes('ready'),
+      );
+      const pid = await waitFor('a pid', () => snapshotOf(own, 'forced-exit').containers[0]?.pid);
+      expect(isAlive(pid)).toBe(true);
+      own.killProcesses();
+      await waitFor('the process to be gone', () => !isAlive(pid) || undefined, { timeoutMs: 2_000 });
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -19,6 +19,7 @@ import { completionSignal } from '../../src/shared/messages';
 import { runWorkflowId } from '../../src/shared/names';
 import { parseScheduleSpec, ScheduleSpecError, type ScheduleSpecInput } from '../../src/shared/schedule-spec';
 import { JOB_ID, SCHEDULE, TENANT as TENANT_KEY } from '../../src/shared/search-attributes';
+import { stringMatching } from '../helpers/matchers';
 import { connectToDevServer } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import type { FakeAci } from '../workflows/fake-aci';
@@ -162,6 +163,14 @@ describe('schedules on the dev server', () => {
       await expect(schedules.patch({ tenant: TENANT, name }, { overlap: 'Sometimes' })).rejects.toThrow(
         ScheduleSpecError,
       );
+      // fields our schema leaves to Temporal: its refusal names the field
+      const refused = { path: 'cron', message: stringMatching(/Temporal refused it: Hour is not in range/) };
+      await expect(schedules.patch({ tenant: TENANT, name }, { cron: '0 25 * * *' })).rejects.toMatchObject({
+        problems: [refused],
+      });
+      await expect(
+        schedules.create(schedule(`${name}-bad`, { cron: '0 25 * * *', every: undefined })),
+      ).rejects.toMatchObject({ problems: [refused] });
       await cleanUp(clients, name);
       await expect(schedules.get({ tenant: TENANT, name })).rejects.toThrow(ScheduleNotFoundError);
     });

@@ -7,18 +7,32 @@
 import { randomUUID } from 'node:crypto';
 import { indexedValueType } from '../../dev/temporal-server';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createJobActivities } from '../../src/activities/jobs';
 import { ProjectMetrics } from '../../src/observability/metrics';
 import { metricsSinks } from '../../src/observability/metrics-sinks';
 import { completionSignal, type CompletionReport } from '../../src/shared/messages';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { serverExecutable, TEMPORAL_TEST_SERVER } from '../../dev/temporal-tools';
 import { connectToTimeSkippingServer, workflowBundle } from '../helpers/temporal';
 import { FakeAci, type FakeAciOptions } from './fake-aci';
 
 export async function connectTestServer(): Promise<TestWorkflowEnvironment> {
   const env = await connectToTimeSkippingServer();
+  await registerSearchAttributes(env);
+  return env;
+}
+
+/**
+ * A time-skipping server of the file's own, stopped by its teardown. For tests whose jobs end while activities
+ * of theirs are still being cancelled (a dependency wait, runs a policy cancels): the server holds its clock
+ * until such an activity's cancellation lands, which on the shared server stalls the next file's timers.
+ */
+export async function startOwnTestServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: serverExecutable(TEMPORAL_TEST_SERVER) },
+  });
   await registerSearchAttributes(env);
   return env;
 }

@@ -4,6 +4,7 @@
  * success policy (chosen indexes, a count), a scheduled job's derived id, a rerun of a partly failed job, and
  * a dependency chain A → B → C with a failure in A.
  */
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,7 +27,7 @@ import { batchJob } from '../../src/workflows';
 import type { BatchJobInput } from '../../src/workflows/inputs';
 import { waitFor } from '../helpers/wait';
 import type { ContainerScript, FakeAci, ScriptContext } from './fake-aci';
-import { connectTestServer, fakeAci, withWorker } from './harness';
+import { fakeAci, startOwnTestServer, withWorker } from './harness';
 import { batchJobInput, jobSpec, TENANT } from './specs';
 
 const COMPLETED: ContainerScript = { kind: 'report', status: 'Completed' };
@@ -41,9 +42,20 @@ const run = (summary: JobSummary, index: number): RunSummary =>
 describe('job-level policies (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
   let aci: FakeAci | undefined;
+  /**
+   * A client that does not skip time while it waits on a result. Where a job's policy cancels runs that are
+   * still working, time must stand still: a skipping clock fires the runs' monitor timers (5 minutes in these
+   * specs) one after another, so a monitor's read is nearly always in flight, and when the cancellation's
+   * workflow task asks to cancel a read that completed meanwhile, the time-skipping server refuses the whole
+   * task ("ACTIVITY_UNKNOWN"; a real server accepts it). The run then hangs and its workflow task holds the
+   * server's clock for every test after it. A test that needs time to pass (restarts, time limits) waits
+   * with the environment's skipping client, and its runs' monitors are never cancelled mid-read.
+   */
+  let still: Client;
 
   beforeAll(async () => {
-    env = await connectTestServer();
+    env = await startOwnTestServer();
+    still = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
   });
   afterAll(() => env?.teardown());
   afterEach(() => {
@@ -55,12 +67,13 @@ describe('job-level policies (mocked activities)', () => {
   /**
    * Runs the job to its end; returns its summary and its AciBatchStatus. With `groups`, the containers do
    * their scripts only once that many groups exist: a policy that stops the job then finds every run past its
-   * create (see FakeAciOptions.holdScripts).
+   * create (see FakeAciOptions.holdScripts). With `timePasses`, the clock skips while the test waits (restart
+   * backoffs, the monitor noticing an exit); otherwise it stands still (see `still`).
    */
   async function runJob(
     script: (context: ScriptContext) => ContainerScript,
     input: BatchJobInput & { spec: { jobId: string } },
-    groups?: number,
+    { groups, timePasses = false }: { groups?: number; timePasses?: boolean } = {},
   ) {
     let release = () => {};
     const held = groups === undefined ? undefined : new Promise<void>((resolve) => (release = resolve));
@@ -75,7 +88,9 @@ describe('job-level policies (mocked activities)', () => {
         await waitFor(`${groups} container groups`, () => aci!.groups.size === groups);
         release();
       }
-      const summary = await handle.result();
+      const summary = timePasses
+        ? await handle.result()
+        : await still.workflow.getHandle<typeof batchJob>(handle.workflowId).result();
       const status = (await handle.describe()).typedSearchAttributes.get(JOB_STATUS);
       return { summary, status };
     });
@@ -114,7 +129,7 @@ describe('job-level policies (mocked activities)', () => {
           onFailure: { action: 'delete' },
           failurePolicy: { maxFailedInstances: 0 },
         }),
-        4,
+        { groups: 4 },
       );
       expect(summary).toMatchObject({ outcome: 'Failed', failed: 1, cancelled: 3 });
       expect(summary.runs.slice(1).map((r) => r.message)).toEqual(
@@ -133,7 +148,7 @@ describe('job-level policies (mocked activities)', () => {
           onFailure: { action: 'delete' },
           failurePolicy: { maxFailedPercent: 20 },
         }),
-        10,
+        { groups: 10 },
       );
       // instances 0, 3 and 6 fail: the third is one too many
       expect(summary).toMatchObject({
@@ -151,7 +166,7 @@ describe('job-level policies (mocked activities)', () => {
           instances: 4,
           failurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [2] } }] },
         }),
-        4,
+        { groups: 4 },
       );
       expect(summary).toMatchObject({
         outcome: 'Failed',
@@ -198,6 +213,8 @@ describe('job-level policies (mocked activities)', () => {
             ],
           },
         }),
+        // restart backoffs, and the monitor noticing an exit without a report and a vanished group
+        { timePasses: true },
       );
       expect(statuses(summary)).toEqual([
         [0, 'Succeeded'],
@@ -243,7 +260,7 @@ describe('job-level policies (mocked activities)', () => {
           maxParallel: 6,
           successPolicy: { succeededIndexes: '0-1' },
         }),
-        6,
+        { groups: 6 },
       );
       expect(summary).toMatchObject({
         outcome: 'Completed',
@@ -263,7 +280,7 @@ describe('job-level policies (mocked activities)', () => {
           onFailure: { action: 'delete' },
           successPolicy: { succeededCount: 2 },
         }),
-        6,
+        { groups: 6 },
       );
       expect(summary).toMatchObject({
         outcome: 'Completed',
@@ -337,7 +354,9 @@ describe('job-level policies (mocked activities)', () => {
             { env: { SHARD: 'd' } },
           ],
           onFailure: { action: 'delete' },
-          timeLimit: '10 minutes',
+          // not a multiple of the monitor interval (5 minutes): the time limit never ends the wait in the
+          // instant a monitor tick fires (the time-skipping server refuses to cancel a timer that just fired)
+          timeLimit: '12 minutes',
         }),
       ),
     );
@@ -401,7 +420,8 @@ describe('job-level policies (mocked activities)', () => {
       const c = settleJobId(parseJobSpec({ ...label('chain-c'), dependsOn: { jobs: [b.jobId] } }));
       const ref = (jobId: string) => ({ tenant: TENANT, jobId });
       await withWorker(env, aci, async (taskQueue) => {
-        const jobs = new JobClient(env.client, { taskQueue });
+        // nothing here needs time to pass: the clock stands still (see `still`)
+        const jobs = new JobClient(still, { taskQueue });
         // a job may depend only on jobs already submitted
         await expect(jobs.submit(c)).rejects.toThrow(JobSpecError);
         const submitted: SubmittedJob[] = [];
@@ -457,7 +477,7 @@ describe('job-level policies (mocked activities)', () => {
       const hold = settleJobId(parseJobSpec(jobSpec('hold', { instances: 1 })));
       const held = settleJobId(parseJobSpec({ ...jobSpec('held'), dependsOn: { jobs: [hold.jobId] } }));
       await withWorker(env, aci, async (taskQueue) => {
-        const jobs = new JobClient(env.client, { taskQueue });
+        const jobs = new JobClient(still, { taskQueue });
         await jobs.submit(first);
         await jobs.submit(after);
         const summary = await jobs.result({ tenant: TENANT, jobId: after.jobId });

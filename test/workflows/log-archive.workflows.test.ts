@@ -97,7 +97,8 @@ describe('containerRun: the log archive and outputs (mocked activities)', () => 
 
   it('says when the group was gone before its last lines could be read', async () => {
     const aci = fakeAci(env, { archive: true, script: () => ({ kind: 'hang' }) });
-    const run = containerRunInput('archive-gone', { monitorInterval: '1m' });
+    // no restart: a restart that finds its group gone would make it again (recreate-vanished-group)
+    const run = containerRunInput('archive-gone', { monitorInterval: '1m', onFailure: { action: 'delete' } });
     const result = await withWorker(env, aci, async (taskQueue) => {
       const handle = await env.client.workflow.start(containerRun, {
         taskQueue,

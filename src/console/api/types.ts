@@ -1,8 +1,9 @@
 /** The API's answers, as the console reads them (the OpenAPI document at /openapi.json has them all). */
 import type { JobStatus, JobSummary, RunProgress, RunResult } from '../../shared/messages';
 import type { JobState } from '../../shared/statuses';
+import type { AttemptLog, OutputInfo } from '../../shared/storage';
 
-export type { JobStatus, JobSummary, RunProgress, RunResult, JobState };
+export type { JobStatus, JobSummary, RunProgress, RunResult, JobState, AttemptLog };
 
 export interface JobListItem {
   tenant: string;
@@ -12,6 +13,10 @@ export interface JobListItem {
   startedAt?: string;
   closedAt?: string;
   memo?: { image?: string; instances?: number; cpu?: number; memoryGB?: number; region?: string };
+  /** the schedule that started it */
+  schedule?: string;
+  /** the job it reruns */
+  rerunOf?: string;
 }
 
 export interface JobPage {
@@ -26,6 +31,20 @@ export interface JobAnswer {
   state: JobState;
   status?: JobStatus;
   result?: JobSummary;
+  /** the schedule that started it */
+  schedule?: string;
+  /** the job it reruns */
+  rerunOf?: string;
+  /** once it ended: the jobs that rerun it (from visibility: a rerun just started may be missing a moment) */
+  reruns?: Array<{ jobId: string; status: string; startedAt?: string }>;
+}
+
+/** POST /v1/jobs/:jobId/rerun */
+export interface RerunAnswer {
+  jobId: string;
+  rerunOf: string;
+  instances: number;
+  created: boolean;
 }
 
 /** GET /v1/jobs/:jobId/instances/:index */
@@ -74,9 +93,5 @@ export interface ScheduleListItem {
   lastJobId?: string;
 }
 
-/** GET .../outputs (where the API offers outputs) */
-export interface OutputFile {
-  name: string;
-  size?: number;
-  contentMd5?: string;
-}
+/** GET .../outputs (where the API offers outputs), and a finished run's result.outputs.files */
+export type OutputFile = OutputInfo;

@@ -19,6 +19,8 @@ export function App() {
   const [session, setSession] = useState<Session | undefined>(loadSession);
   const [expired, setExpired] = useState(false);
   const [capabilities, setCapabilities] = useState<Capabilities>(NO_CAPABILITIES);
+  const [storageMissing, setStorageMissing] = useState(false);
+  const markStorageMissing = useCallback(() => setStorageMissing(true), []);
   const route = useRoute();
 
   useEffect(() => {
@@ -35,14 +37,18 @@ export function App() {
     setSession(next);
     setExpired(false);
   }, []);
+  const api = useMemo(() => session && createApi(session.key, () => signOut(true)), [session, signOut]);
   const context = useMemo(
     () =>
-      session && {
-        api: createApi(session.key, () => signOut(true)),
+      session &&
+      api && {
+        api,
         tenant: session.tenant,
         capabilities,
+        storageMissing,
+        markStorageMissing,
       },
-    [session, capabilities, signOut],
+    [session, api, capabilities, storageMissing, markStorageMissing],
   );
 
   useEffect(() => {
@@ -82,7 +88,7 @@ export function App() {
 function Page({ route }: { route: Route }) {
   switch (route.page) {
     case 'jobs':
-      return <JobsPage status={route.status} since={route.since} />;
+      return <JobsPage status={route.status} since={route.since} schedule={route.schedule} />;
     case 'job':
       return <JobPage key={route.jobId} jobId={route.jobId} instance={route.instance} />;
     case 'submit':

@@ -7,6 +7,12 @@ export interface ConsoleContextValue {
   api: Api;
   tenant: string;
   capabilities: Capabilities;
+  /**
+   * The API answered `StorageNotConfigured` (it keeps no log archive or outputs): from then on the console
+   * shows the log tails the runs kept and no outputs, and asks no more.
+   */
+  storageMissing: boolean;
+  markStorageMissing: () => void;
 }
 
 export const ConsoleContext = createContext<ConsoleContextValue | undefined>(undefined);

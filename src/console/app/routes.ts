@@ -3,7 +3,7 @@
  * the API serves one static page. Pure: parsed and built here only. The API key is never part of a route.
  */
 export type Route =
-  | { page: 'jobs'; status?: string; since?: string }
+  | { page: 'jobs'; status?: string; since?: string; schedule?: string }
   | { page: 'job'; jobId: string; instance?: number }
   | { page: 'submit' }
   | { page: 'cost'; period?: string }
@@ -20,6 +20,7 @@ export function parseRoute(hash: string): Route {
       page: 'jobs',
       status: params.get('status') ?? undefined,
       since: params.get('since') ?? undefined,
+      schedule: params.get('schedule') ?? undefined,
     };
   }
   if (first === 'jobs' && second && parts.length === 2) return { page: 'job', jobId: second };
@@ -43,7 +44,7 @@ export function parseRoute(hash: string): Route {
 export function hrefOf(route: Route): string {
   switch (route.page) {
     case 'jobs':
-      return `#/jobs${queryOf({ status: route.status, since: route.since })}`;
+      return `#/jobs${queryOf({ status: route.status, since: route.since, schedule: route.schedule })}`;
     case 'job':
       return route.instance === undefined
         ? `#/jobs/${encodeURIComponent(route.jobId)}`

@@ -1,6 +1,8 @@
 /**
- * One instance: its live phase and progress while it runs; once it ended, its status, exit code, attempts,
- * where it ran (pool, region, Spot, warm start), what it cost, its log and what it produced.
+ * One instance: its live phase and progress while it runs (asked again until it ends; an instance of a job
+ * that waits for its dependencies has not started yet, and is asked again until it does); once it ended, its
+ * status, exit code, attempts, why it failed, where it ran (pool, region, Spot, warm start), what it cost, its
+ * log (every attempt's, where archived) and what it produced.
  */
 import { useConsole } from '../app/context';
 import { jobPath } from '../api/client';
@@ -25,7 +27,7 @@ export function InstancePanel({
   const instance = usePoll(
     (signal) => api.get<InstanceAnswer>(jobPath(jobId, 'instances', index), signal),
     `${jobId}/${index}`,
-    { minMs: 1500, maxMs: 15_000, done: (answer) => answer.state !== 'Running' },
+    { minMs: 1500, maxMs: 15_000, done: (answer) => !instanceOpen(answer) },
   );
   const answer = instance.data;
   const notStarted = instance.error?.status === 404;
@@ -66,7 +68,9 @@ export function InstancePanel({
       )}
       {answer?.result && <ResultFacts result={answer.result} />}
       {answer && !answer.progress && !answer.result && (
-        <p role="status">It ended {answer.state} without a result.</p>
+        <p role="status">
+          {instanceOpen(answer) ? 'It is starting.' : `It ended ${answer.state} without a result.`}
+        </p>
       )}
       {answer && <LogView jobId={jobId} index={index} answer={answer} />}
       {answer?.result?.result !== undefined && (
@@ -75,9 +79,14 @@ export function InstancePanel({
           <pre className="json">{JSON.stringify(answer.result.result, null, 2)}</pre>
         </>
       )}
-      {answer && <OutputsView jobId={jobId} index={index} finished={answer.state !== 'Running'} />}
+      {answer && <OutputsView jobId={jobId} index={index} answer={answer} />}
     </section>
   );
+}
+
+/** The instance may still change: it runs (`Running`), or its job has not started it yet. */
+function instanceOpen(answer: InstanceAnswer): boolean {
+  return answer.state === 'Running' || answer.state === 'Waiting';
 }
 
 function ResultFacts({ result }: { result: RunResult }) {
@@ -88,6 +97,20 @@ function ResultFacts({ result }: { result: RunResult }) {
       <dd data-testid="instance-phase">{result.status}</dd>
       <dt>Exit code</dt>
       <dd data-testid="instance-exit-code">{result.exitCode ?? '—'}</dd>
+      {(result.reason || result.rule || result.ignored) && (
+        <>
+          <dt>Why</dt>
+          <dd data-testid="instance-reason">
+            {[
+              result.reason && `reason ${result.reason}`,
+              result.rule && `failurePolicy.rules[${result.rule.index}] says ${result.rule.action}`,
+              result.ignored && 'ignored: it counts as done',
+            ]
+              .filter(Boolean)
+              .join('; ')}
+          </dd>
+        </>
+      )}
       {result.message && (
         <>
           <dt>Message</dt>

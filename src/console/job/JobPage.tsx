@@ -1,6 +1,7 @@
 /**
- * One job: its state and live progress, its instances as a grid coloured by phase (with the queue where it
- * waits for capacity), one instance's details, and the cancel and rerun actions.
+ * One job: its state and live progress (while it waits for the jobs it depends on, which ones), its instances
+ * as a grid coloured by phase (with the queue where it waits for capacity), one instance's details, where it
+ * came from (its schedule, the job it reruns) and its reruns, and the cancel and rerun actions.
  */
 import { useMemo } from 'react';
 import { useConsole } from '../app/context';
@@ -8,6 +9,7 @@ import { hrefOf } from '../app/routes';
 import { navigate } from '../app/use-route';
 import { jobPath } from '../api/client';
 import type { JobAnswer } from '../api/types';
+import { isJobOpen } from '../../shared/statuses';
 import { jobPercent } from '../jobs/job-counts';
 import { usePoll } from '../live/use-poll';
 import { ErrorNote } from '../ui/ErrorNote';
@@ -18,7 +20,7 @@ import { Progress } from '../ui/Progress';
 import { StatusBadge } from '../ui/StatusBadge';
 import { InstanceGrid } from './InstanceGrid';
 import { InstancePanel } from './InstancePanel';
-import { instanceCells, queueSummary } from './instances';
+import { indexAt, instanceCells, positionOf, queueSummary, type InstanceCells } from './instances';
 import { JobActions } from './JobActions';
 
 export function JobPage({ jobId, instance }: { jobId: string; instance?: number }) {
@@ -26,7 +28,7 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
   const job = usePoll((signal) => api.get<JobAnswer>(jobPath(jobId), signal), `${tenant}/${jobId}`, {
     minMs: 1000,
     maxMs: 10_000,
-    done: (answer) => answer.state !== 'Running',
+    done: (answer) => !isJobOpen(answer.state),
   });
   const view = job.data;
   const cells = useMemo(() => view && instanceCells(view), [view]);
@@ -43,13 +45,13 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
       </section>
     );
   }
-  const describe = (index: number) => {
+  const describe = (position: number) => {
     if (!cells) return '';
-    const phase = phaseOfCode(cells.codes[index] ?? 0);
-    const percent = cells.percents.get(index);
-    const queued = cells.queue.get(index);
+    const phase = phaseOfCode(cells.codes[position] ?? 0);
+    const percent = cells.percents.get(position);
+    const queued = cells.queue.get(position);
     return [
-      `Instance ${index}: ${phaseLabel(phase)}`,
+      `Instance ${indexAt(cells, position)}: ${phaseLabel(phase)}`,
       percent !== undefined && `${percent}%`,
       queued &&
         `number ${queued.position} in the queue${queued.estimatedStartAt ? `, expected to start ${when(queued.estimatedStartAt)}` : ''}`,
@@ -59,6 +61,8 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
   };
   const percent = view && jobPercent(view);
   const summary = view?.result;
+  const reason = view?.status?.reason ?? summary?.reason;
+  const dependsOn = view?.state === 'Waiting' ? view.status?.dependsOn : undefined;
 
   return (
     <section aria-labelledby="job-title">
@@ -92,6 +96,55 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
                 </dd>
               </>
             )}
+            {dependsOn && (
+              <>
+                <dt>Waits for</dt>
+                <dd data-testid="depends-on">
+                  <JobLinks jobIds={dependsOn.jobs} />{' '}
+                  {dependsOn.condition === 'AllFinished'
+                    ? 'to end, however they end'
+                    : 'to complete (it fails if one ends otherwise)'}
+                  ; it starts nothing until then
+                </dd>
+              </>
+            )}
+            {reason && (
+              <>
+                <dt>{summary ? 'Why it ended' : 'Stopping because'}</dt>
+                <dd data-testid="job-reason">{reason}</dd>
+              </>
+            )}
+            {view.schedule && (
+              <>
+                <dt>Started by</dt>
+                <dd data-testid="job-schedule">
+                  schedule <a href={hrefOf({ page: 'jobs', schedule: view.schedule })}>{view.schedule}</a>
+                </dd>
+              </>
+            )}
+            {view.rerunOf && (
+              <>
+                <dt>Rerun of</dt>
+                <dd data-testid="rerun-of">
+                  <a href={hrefOf({ page: 'job', jobId: view.rerunOf })}>{view.rerunOf}</a>
+                </dd>
+              </>
+            )}
+            {view.reruns && view.reruns.length > 0 && (
+              <>
+                <dt>Reruns</dt>
+                <dd>
+                  <ul className="inline-list" data-testid="reruns">
+                    {view.reruns.map((rerun) => (
+                      <li key={rerun.jobId}>
+                        <a href={hrefOf({ page: 'job', jobId: rerun.jobId })}>{rerun.jobId}</a>{' '}
+                        <StatusBadge state={rerun.status} />
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </>
+            )}
             {summary && (
               <>
                 <dt>Ran</dt>
@@ -108,7 +161,7 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
                 </dd>
               </>
             )}
-            {!summary && view.state === 'Running' && (
+            {!summary && isJobOpen(view.state) && (
               <>
                 <dt>Cost</dt>
                 <dd>known when the job ends</dd>
@@ -119,16 +172,16 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
           <PhaseCounts counts={countPhases(cells.codes)} label="Instances by phase" />
           <InstanceGrid
             codes={cells.codes}
-            selected={instance}
-            onSelect={(index) => navigate({ page: 'job', jobId, instance: index })}
+            selected={instance === undefined ? undefined : positionOf(cells, instance)}
+            onSelect={(position) => navigate({ page: 'job', jobId, instance: indexAt(cells, position) })}
             describe={describe}
             label={`Instances of job ${jobId}, coloured by phase`}
           />
           <InstancePicker
             key={instance ?? 0}
-            count={cells.codes.length}
+            cells={cells}
             jobId={jobId}
-            current={instance ?? 0}
+            current={instance ?? indexAt(cells, 0)}
           />
         </>
       )}
@@ -144,20 +197,36 @@ export function JobPage({ jobId, instance }: { jobId: string; instance?: number 
   );
 }
 
+/** Links to jobs of this tenant, separated by commas. */
+function JobLinks({ jobIds }: { jobIds: string[] }) {
+  return (
+    <>
+      {jobIds.map((id, i) => (
+        <span key={id}>
+          {i > 0 && ', '}
+          <a href={hrefOf({ page: 'job', jobId: id })}>{id}</a>
+        </span>
+      ))}
+    </>
+  );
+}
+
 /**
  * Opening an instance by its number: the way in for a grid of thousands, and for keyboards. It starts at the
- * open instance (keyed by it, so it follows the grid).
+ * open instance (keyed by it, so it follows the grid). A rerun's instances keep their original numbers.
  */
-function InstancePicker({ count, jobId, current }: { count: number; jobId: string; current: number }) {
+function InstancePicker({ cells, jobId, current }: { cells: InstanceCells; jobId: string; current: number }) {
+  const count = cells.codes.length;
   if (count === 0) return null;
+  const first = indexAt(cells, 0);
+  const last = indexAt(cells, count - 1);
   return (
     <form
       className="filters"
       onSubmit={(event) => {
         event.preventDefault();
         const value = Number(new FormData(event.currentTarget).get('instance'));
-        if (Number.isInteger(value) && value >= 0 && value < count)
-          navigate({ page: 'job', jobId, instance: value });
+        if (positionOf(cells, value) !== undefined) navigate({ page: 'job', jobId, instance: value });
       }}
     >
       <label>
@@ -165,8 +234,8 @@ function InstancePicker({ count, jobId, current }: { count: number; jobId: strin
         <input
           name="instance"
           type="number"
-          min={0}
-          max={count - 1}
+          min={first}
+          max={last}
           defaultValue={current}
           inputMode="numeric"
         />

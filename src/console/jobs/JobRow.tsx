@@ -1,11 +1,12 @@
 /**
- * One job of the list, with its live status. A running job is asked again at the poll's pace; an ended job's
- * answer never changes, so it is asked once per session and kept.
+ * One job of the list, with its live status. A running or waiting job is asked again at the poll's pace; an
+ * ended job's answer never changes, so it is asked once per session and kept.
  */
 import { useConsole } from '../app/context';
 import { hrefOf } from '../app/routes';
 import { jobPath } from '../api/client';
 import type { JobAnswer, JobListItem } from '../api/types';
+import { isJobOpen } from '../../shared/statuses';
 import { usePoll } from '../live/use-poll';
 import { ago, span, usd } from '../ui/format';
 import { PhaseCounts } from '../ui/PhaseCounts';
@@ -23,13 +24,14 @@ export function JobRow({ item }: { item: JobListItem }) {
       const known = ended.get(cacheKey);
       if (known) return known;
       const answer = await api.get<JobAnswer>(jobPath(item.jobId), signal);
-      if (answer.state !== 'Running') ended.set(cacheKey, answer);
+      if (!isJobOpen(answer.state)) ended.set(cacheKey, answer);
       return answer;
     },
     cacheKey,
-    { minMs: 2000, maxMs: 20_000, done: (answer) => answer.state !== 'Running' },
+    { minMs: 2000, maxMs: 20_000, done: (answer) => !isJobOpen(answer.state) },
   );
   const view = job.data;
+  const waitsFor = view?.state === 'Waiting' ? view.status?.dependsOn?.jobs : undefined;
   const state = view?.state ?? item.status;
   const percent = view && jobPercent(view);
   return (
@@ -42,7 +44,13 @@ export function JobRow({ item }: { item: JobListItem }) {
         <StatusBadge state={state} />
       </td>
       <td data-label="Progress">
-        {percent === undefined ? '—' : <Progress percent={percent} label={`Progress of ${item.jobId}`} />}
+        {waitsFor ? (
+          <span className="hint">waits for {waitsFor.join(', ')}</span>
+        ) : percent === undefined ? (
+          '—'
+        ) : (
+          <Progress percent={percent} label={`Progress of ${item.jobId}`} />
+        )}
       </td>
       <td data-label="Instances">
         {view ? (

@@ -34,3 +34,9 @@ export function jobPercent(job: JobAnswer): number | undefined {
   if (job.status) return job.status.percent;
   return job.state === 'Completed' ? 100 : undefined;
 }
+
+/** The instances a rerun would run: failed, timed out or cancelled (ignored failures count as done). */
+export function rerunCount(job: JobAnswer): number {
+  const result = job.result;
+  return result ? result.failed + result.timedOut + result.cancelled : 0;
+}

@@ -1,5 +1,5 @@
 /** A spec's text with its `tenant` set, written as it was (YAML comments kept, JSON indented). Pure. */
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 
 export function specTextWithTenant(fileName: string, text: string, tenant: string): string {
   if (fileName.endsWith('.json')) {
@@ -9,4 +9,17 @@ export function specTextWithTenant(fileName: string, text: string, tenant: strin
   const document = parseDocument(text);
   document.set('tenant', tenant);
   return document.toString();
+}
+
+/**
+ * Whether an example is a job spec (the editor submits jobs): a schedule spec (examples/specs/nightly-schedule.yaml)
+ * wraps its job in `job:` and is created with `aci-batch schedule create` or `POST /v1/schedules` instead.
+ */
+export function isJobSpecExample(text: string): boolean {
+  try {
+    const value: unknown = parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && !('job' in value);
+  } catch {
+    return false;
+  }
 }
