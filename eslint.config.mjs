@@ -12,6 +12,18 @@ import tseslint from 'typescript-eslint';
 export const SANDBOX_FILES = ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/capacity/**/*.ts'];
 /** the one file of src/capacity that is not workflow code: it reads the configuration file */
 const SANDBOX_EXCEPTIONS = ['src/capacity/load.ts'];
+/**
+ * The modules that build zod schemas (validation at the edge, and the job's own validation of its spec). The
+ * workflow bundle evaluates every module it imports once per workflow, so the rest of the sandbox imports only
+ * their types: a value import would build zod and the schemas in every `containerRun` (src/workflows/job-input.ts
+ * loads the job spec's schema where the job validates).
+ */
+const SCHEMA_FILES = [
+  'src/shared/job-spec.ts',
+  'src/shared/validation.ts',
+  'src/shared/schedule-spec.ts',
+  'src/capacity/config.ts',
+];
 
 const sandboxRestrictions = {
   paths: [
@@ -42,6 +54,28 @@ const sandboxRestrictions = {
         '^(\\.\\./)+(azure|api|cli|container|observability|security|storage|client|worker|config)(/.*)?$',
       allowTypeImports: true,
       message: 'Workflow code may import only src/workflows and src/shared (types of the rest are fine).',
+    },
+  ],
+};
+
+/** The sandbox's rules, and zod and the schema modules for types only. */
+const workflowRestrictions = {
+  paths: [
+    ...sandboxRestrictions.paths,
+    {
+      name: 'zod',
+      allowTypeImports: true,
+      message:
+        'Workflow code evaluates its imports once per workflow: no zod here (the job loads its schema in src/workflows/job-input.ts).',
+    },
+  ],
+  patterns: [
+    ...sandboxRestrictions.patterns,
+    {
+      regex: '^(\\.\\.?/)+(shared/)?(job-spec|validation|schedule-spec)$',
+      allowTypeImports: true,
+      message:
+        'A schema module builds zod schemas: import its types only, and values from src/shared/job-model.ts.',
     },
   ],
 };
@@ -107,6 +141,10 @@ export default tseslint.config(
   {
     files: SANDBOX_FILES,
     ignores: SANDBOX_EXCEPTIONS,
+    rules: { 'no-restricted-imports': ['error', workflowRestrictions] },
+  },
+  {
+    files: SCHEMA_FILES,
     rules: { 'no-restricted-imports': ['error', sandboxRestrictions] },
   },
   {

@@ -1,6 +1,7 @@
 /**
  * Job routes for tenants: submit (`POST /v1/jobs`, the HTTP trigger of the original design), read one
- * (`GET /v1/jobs/:jobId`), list (`GET /v1/jobs`), cancel (`POST /v1/jobs/:jobId/cancel`), rerun the failed
+ * (`GET /v1/jobs/:jobId`), its per-instance rows page by page (`GET /v1/jobs/:jobId/runs`), list
+ * (`GET /v1/jobs`), cancel (`POST /v1/jobs/:jobId/cancel`), rerun the failed
  * instances (`POST /v1/jobs/:jobId/rerun`), one instance (`GET /v1/jobs/:jobId/instances/:index`), its
  * archived log and its outputs (`.../logs`, `.../outputs`, `.../outputs/<name>`, streamed from Blob Storage,
  * never held in memory). Every request is authenticated by a tenant API key and sees only that tenant's jobs
@@ -10,12 +11,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { settleJobId, type JobClient, type JobRef } from '../client';
+import { RUN_PAGE_DEFAULT, RUN_PAGE_MAX, settleJobId, type JobClient, type JobRef } from '../client';
 import type { ApiKeys } from '../security/api-keys';
 import { MAX_OUTPUT_NAME } from '../shared/storage';
 import { stripTimestampsStream } from '../storage/log-lines';
 import type { RunStorage } from '../storage/run-storage';
-import { jobIdSchema, jobSpecSchema, parseJobSpec } from '../shared/job-spec';
+import { jobIdSchema, jobSpecSchema, MAX_INSTANCES, parseJobSpec } from '../shared/job-spec';
 import { scheduleNameSchema } from '../shared/schedule-spec';
 import { jobStateOf } from '../shared/statuses';
 import { ApiError } from './errors';
@@ -55,6 +56,15 @@ const listQuery = z
     until: z.iso.datetime({ offset: true }).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
     pageToken: z.string().max(4096).optional(),
+  })
+  .strict();
+
+const runsQuery = z
+  .object({
+    /** the first row, in instance index order */
+    offset: z.coerce.number().int().min(0).max(MAX_INSTANCES).default(0),
+    /** how many rows */
+    limit: z.coerce.number().int().min(1).max(RUN_PAGE_MAX).default(RUN_PAGE_DEFAULT),
   })
   .strict();
 
@@ -162,6 +172,36 @@ export async function registerJobsRoutes(app: FastifyInstance, options: JobsRout
         ...(job.status && { status: job.status }),
         ...(job.summary && { result: job.summary }),
         ...(job.reruns && { reruns: job.reruns }),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:jobId/runs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary:
+          "An ended job's per-instance rows (status, exit code, message, attempts, billing), a page at a time: " +
+          "the summary's runs, or for a job of more than 1,000 instances (a paged summary) read from its runs",
+        security,
+        params: jsonSchema(jobParams),
+        querystring: jsonSchema(runsQuery),
+      },
+    },
+    async (request: JobRequest) => {
+      const parsed = runsQuery.safeParse(request.query);
+      if (!parsed.success)
+        throw new ApiError(400, 'InvalidRequest', parsed.error.issues[0]?.message ?? 'bad query');
+      const page = await jobs.runPage(refOf(request), parsed.data);
+      return {
+        jobId: request.params.jobId,
+        total: page.total,
+        offset: page.offset,
+        limit: page.limit,
+        paged: page.paged,
+        runs: page.runs,
+        ...(page.nextOffset !== undefined && { nextOffset: page.nextOffset }),
       };
     },
   );

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobClient, JobView } from '../client';
 import type { JobStatus, JobSummary } from '../shared/messages';
+import { runOutlines } from '../shared/run-records';
 import { isJobOpen } from '../shared/statuses';
 import { createProgressView } from './progress-view';
 import { formatJobRef, type JobRef } from './job-ref';
@@ -69,7 +70,8 @@ function finalStatus(summary: JobSummary): JobStatus {
       Cancelled: summary.cancelled,
     },
     percent: 100,
-    instances: summary.runs.map((run) => ({
+    // a paged summary's records have each instance's status and exit code
+    instances: runOutlines(summary).map((run) => ({
       index: run.instanceIndex,
       phase: run.status,
       exitCode: run.exitCode,

@@ -1,5 +1,5 @@
 /** A job as people read it: its state, live status, and the summary with cost once it has ended. */
-import type { JobView } from '../client';
+import type { JobClient, JobView } from '../client';
 import type { JobStatus, JobSummary } from '../shared/messages';
 import { EXIT, type ExitCode } from './errors';
 import { optional, secondsBetween, table, usd } from './format';
@@ -67,6 +67,20 @@ function progressText(instance: JobStatus['instances'][number]): string {
   return instance.percent === undefined ? '-' : `${instance.percent}%`;
 }
 
+/**
+ * The summary as --json prints it: with every row, also of a paged summary (read from its runs, page by page;
+ * its records are then left out), so a big job's JSON reads as a small one's.
+ */
+export async function summaryWithRows(
+  jobs: JobClient,
+  summary: JobSummary | undefined,
+): Promise<JobSummary | undefined> {
+  if (!summary?.runsPaged) return summary;
+  const { runsPaged: _paged, runRecords: _records, ...rest } = summary;
+  const ref = { tenant: summary.tenant, jobId: summary.jobId };
+  return { ...rest, runs: await jobs.allRuns(ref, { summary }) };
+}
+
 export function printSummary(summary: JobSummary): void {
   const ignored = summary.ignored ? `, ${summary.ignored} failed but ignored` : '';
   printLine(
@@ -76,7 +90,9 @@ export function printSummary(summary: JobSummary): void {
   );
   if (summary.reason) printLine(`Why: ${summary.reason}`);
   const runs = [...summary.runs].sort((a, b) => a.instanceIndex - b.instanceIndex);
-  if (runs.length <= MAX_LISTED_INSTANCES) {
+  if (summary.runsPaged) {
+    printLine(`Each instance's row: --json (read from its runs, ${summary.total} of them).`);
+  } else if (runs.length <= MAX_LISTED_INSTANCES) {
     printLine(
       table(
         ['INSTANCE', 'STATUS', 'EXIT', 'ATTEMPTS', 'DURATION', 'BILLED', 'COST'],

@@ -7,11 +7,13 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { rootCause } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { instanceCount, JobSpecError, type JobSpec, type SubmittedJobSpec } from '../shared/job-spec';
 import type { JobSettings } from '../shared/job-settings';
@@ -23,8 +25,10 @@ import {
   type JobSummary,
   type RunProgress,
   type RunResult,
+  type RunSummary,
 } from '../shared/messages';
-import { jobWorkflowId, runWorkflowId, scheduledJobWorkflowId } from '../shared/names';
+import { containerGroupName, jobWorkflowId, runWorkflowId, scheduledJobWorkflowId } from '../shared/names';
+import { readRecord, rowFromRecord, type CompactRun, type RowContext } from '../shared/run-records';
 import { roundUsd } from '../shared/pricing';
 import { JOB_ID, JOB_STATUS, RERUN_OF, SCHEDULE, TENANT } from '../shared/search-attributes';
 import { jobStateOf, type JobState, type WorkflowStatusName } from '../shared/statuses';
@@ -33,6 +37,7 @@ import type { RunStorageRef } from '../shared/storage';
 import { jobDetails, jobSummary } from '../shared/summaries';
 import { batchJob } from '../workflows/batchJob';
 import type { containerRun } from '../workflows/containerRun';
+import { capMessage } from '../workflows/history-limits';
 import type { BatchJobInput } from '../workflows/inputs';
 import {
   isTemporalUnavailable,
@@ -143,6 +148,35 @@ export interface TenantCost {
 
 export type CostOptions = Pick<ListJobsOptions, 'tenant' | 'startedAfter' | 'startedBefore'> &
   OperationOptions;
+
+export interface RunPageOptions extends OperationOptions {
+  /** the first row, by instance index order (default 0) */
+  offset?: number;
+  /** how many rows (default RUN_PAGE_DEFAULT, at most RUN_PAGE_MAX) */
+  limit?: number;
+  /** the job's summary, when the caller has read it already (saves reading it again) */
+  summary?: JobSummary;
+}
+
+/** Some of an ended job's rows, as its summary would list them. */
+export interface RunPage {
+  ref: JobRef;
+  /** how many rows the job has (one per instance) */
+  total: number;
+  offset: number;
+  limit: number;
+  /** the job's summary is paged: the rows were read from its runs */
+  paged: boolean;
+  /** by instance index */
+  runs: RunSummary[];
+  /** where the next page starts, while there is one */
+  nextOffset?: number;
+}
+
+export const RUN_PAGE_DEFAULT = 100;
+export const RUN_PAGE_MAX = 1000;
+/** Runs read at once for a page of a paged summary. */
+const RUN_READ_CONCURRENCY = 16;
 
 /** Running instances asked for their live phase and progress, at most this many per status read. */
 export const LIVE_PROGRESS_LIMIT = 50;
@@ -409,7 +443,102 @@ export class JobClient {
     return this.call(options, () => handle.result());
   }
 
-  /** Requests cancellation: every run removes its group, then the job ends `Cancelled`. */
+  /**
+   * A page of an ended job's rows (RunSummary, by instance index): what its summary's `runs` lists, or, when
+   * the summary is paged (more than SUMMARY_ROWS_MAX instances), read from its runs: each row is the run's own
+   * result less its log tail, container result, archive and outputs, read RUN_READ_CONCURRENCY at a time;
+   * instances never started or cancelled are described from the summary's records, and a run that failed
+   * without a result by its failure. JobNotFinishedError while the job waits or runs, or when it ended without
+   * a summary.
+   */
+  async runPage(ref: JobRef, options: RunPageOptions = {}): Promise<RunPage> {
+    const summary = options.summary ?? (await this.endedSummary(ref, options));
+    const offset = Math.max(0, Math.floor(options.offset ?? 0));
+    const limit = Math.min(RUN_PAGE_MAX, Math.max(1, Math.floor(options.limit ?? RUN_PAGE_DEFAULT)));
+    const page = (total: number, runs: RunSummary[]): RunPage => ({
+      ref,
+      total,
+      offset,
+      limit,
+      paged: summary.runsPaged === true,
+      runs,
+      ...(offset + limit < total && { nextOffset: offset + limit }),
+    });
+    if (!summary.runsPaged) {
+      const rows = [...summary.runs].sort((a, b) => a.instanceIndex - b.instanceIndex);
+      return page(rows.length, rows.slice(offset, offset + limit));
+    }
+    const records = [...(summary.runRecords ?? [])].sort((a, b) => a[0] - b[0]);
+    const wanted = records.slice(offset, offset + limit);
+    const rows = await mapWithConcurrency(wanted, RUN_READ_CONCURRENCY, (record) =>
+      this.rowOfRecord(summary, record, options),
+    );
+    return page(records.length, rows);
+  }
+
+  /** Every row of an ended job, page by page (a paged summary's from its runs: see runPage). */
+  async allRuns(ref: JobRef, options: Omit<RunPageOptions, 'offset' | 'limit'> = {}): Promise<RunSummary[]> {
+    const summary = options.summary ?? (await this.endedSummary(ref, options));
+    const rows: RunSummary[] = [];
+    let offset: number | undefined = 0;
+    while (offset !== undefined) {
+      const page: RunPage = await this.runPage(ref, { ...options, summary, offset, limit: RUN_PAGE_MAX });
+      rows.push(...page.runs);
+      offset = page.nextOffset;
+    }
+    return rows;
+  }
+
+  private async endedSummary(ref: JobRef, options: OperationOptions): Promise<JobSummary> {
+    const view = await this.get(ref, { ...options, liveProgress: false, reruns: false });
+    if (view.summary) return view.summary;
+    throw new JobNotFinishedError(
+      ref,
+      view.state,
+      view.state === 'Waiting' || view.state === 'Running'
+        ? 'its runs are listed once it ends; its status has each instance meanwhile'
+        : 'it ended without a summary; read its instances one by one',
+    );
+  }
+
+  /** One row of a paged summary: from its run's result, or from its record (see runPage). */
+  private async rowOfRecord(
+    summary: JobSummary,
+    record: CompactRun,
+    options: OperationOptions,
+  ): Promise<RunSummary> {
+    const { instanceIndex, status, source } = readRecord(record);
+    const context: RowContext = {
+      groupName: containerGroupName(summary.tenant, summary.jobId, instanceIndex),
+      finishedAt: summary.finishedAt,
+      ...(summary.reason !== undefined && { reason: summary.reason }),
+    };
+    if (source === 'never-started' || source === 'cancelled') return rowFromRecord(record, context);
+    const ref = { tenant: summary.tenant, jobId: summary.jobId };
+    let result: RunResult;
+    try {
+      result = await this.call(options, () => this.runHandle(ref, instanceIndex).result());
+    } catch (error) {
+      if (source === 'failed' && error instanceof WorkflowFailedError) {
+        const failure = capMessage(rootCause(error.cause) ?? error.message) ?? error.message;
+        return rowFromRecord(record, { ...context, failure });
+      }
+      if (error instanceof WorkflowNotFoundError) {
+        return rowFromRecord(record, { ...context, missing: RUN_GONE });
+      }
+      if (error instanceof WorkflowFailedError) {
+        return rowFromRecord(record, { ...context, missing: RUN_DIFFERS });
+      }
+      throw error;
+    }
+    // the run's id names the job and the index: a run that ended otherwise than the job recorded is another's
+    if (source !== 'result' || result.instanceIndex !== instanceIndex || result.status !== status) {
+      return rowFromRecord(record, { ...context, missing: RUN_DIFFERS });
+    }
+    const { logTail: _logTail, result: _result, logArchive: _logArchive, outputs: _outputs, ...row } = result;
+    return row;
+  }
+
   async cancel(ref: JobRef, options: OperationOptions = {}): Promise<void> {
     const { handle, description } = await this.describeJob(ref, options);
     const workflowStatus = description.status.name;
@@ -574,6 +703,29 @@ export class JobClient {
   private call<R>(options: OperationOptions, fn: () => Promise<R>): Promise<R> {
     return options.abortSignal ? this.temporal.withAbortSignal(options.abortSignal, fn) : fn();
   }
+}
+
+const RUN_GONE =
+  "its run's result cannot be read any more (its history has passed the namespace's retention): billing as the job recorded it";
+const RUN_DIFFERS =
+  "its run's workflow has ended otherwise than the job recorded (its id was used again): billing as the job recorded it";
+
+/** `fn` over `items`, at most `concurrency` at a time, the answers in the items' order. */
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const answers = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      answers[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return answers;
 }
 
 /** Shown in the Web UI next to the job; never the environment (it may hold secrets). */

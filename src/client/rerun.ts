@@ -6,13 +6,14 @@
  */
 import { parseJobSpec, type JobSpec } from '../shared/job-spec';
 import type { JobSummary, RunStatus } from '../shared/messages';
+import { runOutlines } from '../shared/run-records';
 
 /** The run statuses a rerun runs again. */
 export const RERUN_STATUSES: readonly RunStatus[] = ['Failed', 'TimedOut', 'Cancelled'];
 
-/** The indexes of a finished job's instances that a rerun runs again, ascending. */
+/** The indexes of a finished job's instances that a rerun runs again, ascending (a paged summary's too). */
 export function instancesToRerun(summary: JobSummary): number[] {
-  return summary.runs
+  return runOutlines(summary)
     .filter((run) => RERUN_STATUSES.includes(run.status) && !run.ignored)
     .map((run) => run.instanceIndex)
     .sort((a, b) => a - b);

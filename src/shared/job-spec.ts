@@ -1,9 +1,25 @@
 /**
  * The job spec: one schema for CLI input, HTTP input and workflow input. Errors name the field and the fix.
- * Pure (no I/O, no Node APIs) so workflow code can import it. Durations stay strings ("30s", "2h", "3 days")
- * so that parsing is idempotent: the workflow re-validates exactly what the client sent.
+ * Pure (no I/O, no Node APIs) so the job workflow can validate with it. Durations stay strings ("30s", "2h",
+ * "3 days") so that parsing is idempotent: the workflow re-validates exactly what the client sent.
+ *
+ * Its constants and helpers are in job-model.ts (re-exported here), apart from zod: workflow code imports them
+ * from there, and loads this module only where it validates (src/workflows/job-input.ts), so the zod schemas
+ * below are built in the job's workflow context and never in a run's.
  */
 import { z } from 'zod';
+import {
+  FAILURE_REASONS,
+  GPU_RETIRED,
+  INDEX_LIST,
+  JobSpecError,
+  MAX_INSTANCES,
+  parseIndexList,
+  RESERVED_PORTS,
+  RESERVED_TAG_PREFIX,
+  RULE_ACTIONS,
+  SPOT_LIMITS,
+} from './job-model';
 import {
   dnsLabel,
   durationBetween,
@@ -14,18 +30,7 @@ import {
 } from './validation';
 
 export { jobIdSchema, tenantSchema };
-
-/** Tag keys the project sets on container groups; user tags may not use the prefix. */
-export const RESERVED_TAG_PREFIX = 'aci-batch-';
-/** ACI reserves this port range for its own use. */
-export const RESERVED_PORTS = { from: 20000, to: 30000 } as const;
-export const MAX_INSTANCES = 10_000;
-
-/** Why a spec may not ask for a GPU, and what to do instead. */
-export const GPU_RETIRED =
-  "ACI's GPU SKUs (K80, P100, V100) were retired on 14 July 2025: a container group that asks for one fails at " +
-  'provisioning. Remove gpu from the spec; for GPU batch work use Azure Container Apps jobs on serverless GPU ' +
-  '(consumption GPU workload profiles, A100 or T4).';
+export * from './job-model';
 
 const envMap = z.record(userEnvVarName, z.string().max(32_768, 'environment values must be at most 32 KiB'));
 
@@ -73,32 +78,6 @@ const failurePolicy = z.discriminatedUnion(
   ],
   { error: 'onFailure.action must be "restart", "stop" or "delete"' },
 );
-
-/** Why a run failed, as the job's failure rules match it (`failurePolicy.rules[].onReason`). */
-export const FAILURE_REASONS = [
-  /** the container reported Failed */
-  'Reported',
-  /** the container exited with a non-zero code without reporting */
-  'Exited',
-  /** no report within the time limit */
-  'TimedOut',
-  /** the platform took the container away: its group disappeared or was stopped by someone else */
-  'Evicted',
-  /** the group's provisioning failed, or it could not be started or restarted */
-  'Lost',
-  /** the group could not be created (an image that cannot be pulled, a spec ARM refuses) */
-  'CreateFailed',
-] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
-
-/** What a matching rule does with a failure (Kubernetes' podFailurePolicy actions, by our names). */
-export const RULE_ACTIONS = ['RestartInstance', 'FailInstance', 'FailJob', 'Ignore'] as const;
-export type RuleAction = (typeof RULE_ACTIONS)[number];
-
-/** Restarts a `RestartInstance` rule allows when onFailure itself does not restart. */
-export const RULE_DEFAULT_MAX_RESTARTS = 2;
-/** Its backoff then. */
-export const RULE_DEFAULT_BACKOFF = '10s';
 
 const failureRule = z
   .object(
@@ -175,9 +154,6 @@ const jobFailurePolicy = z
     { error: 'failurePolicy must be an object with maxFailedInstances, maxFailedPercent and/or rules' },
   )
   .strict();
-
-/** "0-3,7": instance indexes and inclusive ranges. */
-export const INDEX_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * Ends the job `Completed` once chosen instances, or a count of them, have succeeded; the rest are cancelled
@@ -460,23 +436,6 @@ function checkIndexes(spec: ParsedSpec, ctx: z.core.$RefinementCtx): void {
   }
 }
 
-/** "0-3,7" → [0, 1, 2, 3, 7]; a descending range or more indexes than a job may have is a problem. */
-export function parseIndexList(text: string): { indexes: number[]; problem?: string } {
-  const indexes = new Set<number>();
-  for (const part of text.split(',')) {
-    const [from, to = from] = part.split('-').map(Number) as [number, number?];
-    if (to < from) return { indexes: [], problem: `the range "${part}" must go up, e.g. "${to}-${from}"` };
-    if (to >= MAX_INSTANCES) return { indexes: [], problem: `indexes must be below ${MAX_INSTANCES}` };
-    for (let index = from; index <= to; index++) indexes.add(index);
-  }
-  return { indexes: [...indexes].sort((a, b) => a - b) };
-}
-
-/** ACI's limits for a Spot container group. */
-export const SPOT_LIMITS = { cpu: 4, memoryGB: 16 } as const;
-/** Where a job's groups go when it names neither a region nor placement. */
-export const DEFAULT_REGION = 'eastus';
-
 interface PlacementSpec {
   region?: string;
   resourceGroup?: string;
@@ -521,11 +480,6 @@ function placementProblems(spec: PlacementSpec): Array<{ path: string[]; message
   return problems;
 }
 
-/** The region of a job without placement. */
-export function regionOf(spec: Pick<JobSpec, 'region'>): string {
-  return spec.region ?? DEFAULT_REGION;
-}
-
 /** What a user writes (defaults may be left out). */
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
 /** A validated spec with every default filled in. */
@@ -547,17 +501,6 @@ type JobOnlyFields =
  * The failure policy stays: its rules decide the run's restarts.
  */
 export type InstanceSpec = Omit<SubmittedJobSpec, JobOnlyFields>;
-
-export class JobSpecError extends Error {
-  override name = 'JobSpecError';
-  constructor(
-    message: string,
-    /** one entry per problem: the field path and what to do */
-    readonly problems: Array<{ path: string; message: string }>,
-  ) {
-    super(message);
-  }
-}
 
 /** Validates a job spec; throws JobSpecError listing every problem as "field: what to do". */
 export function parseJobSpec(input: unknown): JobSpec {
@@ -581,35 +524,4 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // a bad record key (env name, tag name): the key schema's own message says what is wrong
   if (issue.code === 'invalid_key') return issue.issues.map((inner) => inner.message).join('; ');
   return issue.message;
-}
-
-export function instanceCount(spec: JobSpec): number {
-  return typeof spec.instances === 'number' ? spec.instances : spec.instances.length;
-}
-
-/** The index the instance at `position` runs as: its entry of instanceIndexes, else its position. */
-export function instanceIndexAt(spec: Pick<JobSpec, 'instanceIndexes'>, position: number): number {
-  return spec.instanceIndexes?.[position] ?? position;
-}
-
-/**
- * The one place per-instance parameters are resolved: env merged over the job's, command replacing it.
- * `position` is the instance's place in `instances` (its index, unless instanceIndexes says otherwise).
- */
-export function specForInstance(spec: SubmittedJobSpec, position: number): InstanceSpec {
-  const {
-    instances,
-    maxParallel: _maxParallel,
-    instanceIndexes: _instanceIndexes,
-    successPolicy: _successPolicy,
-    dependsOn: _dependsOn,
-    rerunOf: _rerunOf,
-    ...common
-  } = spec;
-  const params = typeof instances === 'number' ? {} : (instances[position] ?? {});
-  return {
-    ...common,
-    env: { ...spec.env, ...params.env },
-    ...((params.command ?? spec.command) && { command: params.command ?? spec.command }),
-  };
 }

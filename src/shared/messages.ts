@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DependsOn, FailureReason, RuleAction } from './job-spec';
+import type { CompactRun } from './run-records';
 import type { LogArchiveResult, OutputsResult } from './storage';
 
 export type CompletionStatus = 'Completed' | 'Failed';
@@ -114,7 +115,8 @@ export interface RunResult {
 
 /**
  * A run as the job summary lists it: without the log tail, the container's result, the archive and the outputs
- * (history size: a job keeps up to 10,000 of these). The run's own result has them.
+ * (the run's own result has them). A summary lists at most SUMMARY_ROWS_MAX of these (src/shared/run-records.ts);
+ * a bigger job's summary is paged.
  */
 export type RunSummary = Omit<RunResult, 'logTail' | 'result' | 'logArchive' | 'outputs'>;
 
@@ -169,6 +171,14 @@ export interface JobSummary {
   costUsd: number;
   /** when runs used Spot: the Spot share of billedSeconds and costUsd, and the evictions */
   spot?: { billedSeconds: number; costUsd: number; evictions: number };
-  /** by instance index */
+  /** by instance index; empty when `runsPaged` */
   runs: RunSummary[];
+  /**
+   * the job had more instances than a summary lists (SUMMARY_ROWS_MAX, 1,000) or their rows were too big to
+   * carry: `runs` is empty, `runRecords` has each instance compactly, and the rows are read page by page
+   * (`JobClient.runs`, `GET /v1/jobs/:jobId/runs`) from the runs themselves
+   */
+  runsPaged?: true;
+  /** with `runsPaged`: one compact record per instance, by index (src/shared/run-records.ts) */
+  runRecords?: CompactRun[];
 }

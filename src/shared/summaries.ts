@@ -3,7 +3,8 @@
  * (Temporal markdown) set when a workflow starts. Never environment values: they may hold secrets.
  * Pure: the job workflow builds its runs' summaries with it.
  */
-import { instanceCount, regionOf, type JobSpec } from './job-spec';
+import type { JobSpec } from './job-spec';
+import { instanceCount, regionOf } from './job-model';
 
 /** e.g. "acme/nightly-1: 100 × myacr.azurecr.io/batch/job:1.0 (1 vCPU, 1.5 GB, eastus)" */
 export function jobSummary(spec: JobSpec, jobId: string): string {

@@ -7,7 +7,8 @@
  * of the workflow tasks around them; measured: 4,800 events for 1,000 instances through a window of 10, 3,300
  * through a window of 100), so 10,000 instances would come close to Temporal's hard limit of 51,200. When
  * the server suggests it (from 4,096 events or 4 MiB), the job stops launching, drains the children in
- * flight, and continues as new carrying only the finished runs' summaries and the next index. Draining
+ * flight, and continues as new carrying only the finished runs (their rows, or above 1,000 instances a
+ * compact record each: job-tracker.ts) and the next index. Draining
  * briefly narrows the window, but needs no second level of workflows and never orphans a child between runs.
  * Children's workflow ids come from the tenant, the job id and the index, so an instance never runs twice.
  *
@@ -37,7 +38,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DependencyOutcome } from '../activities/types';
-import { instanceCount, instanceIndexAt, specForInstance, type SubmittedJobSpec } from '../shared/job-spec';
+import type { SubmittedJobSpec } from '../shared/job-spec';
+import { instanceCount, instanceIndexAt, specForInstance } from '../shared/job-model';
 import { jobStatusQuery, type JobStatus, type JobSummary } from '../shared/messages';
 import { runWorkflowId, scheduledJobId } from '../shared/names';
 import { JOB_ID, JOB_STATUS, TENANT } from '../shared/search-attributes';
@@ -52,6 +54,11 @@ import { JobTracker } from './job-tracker';
 
 /** Jobs started before admission existed replay without asking for capacity. */
 const ADMISSION_PATCH = 'capacity-admission';
+/**
+ * Jobs since issue 17 keep a compact record per instance and page their summary above SUMMARY_ROWS_MAX
+ * instances (job-tracker.ts); jobs started before go on carrying and returning every row.
+ */
+export const PAGED_SUMMARY_PATCH = 'paged-job-summary';
 
 export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
   const { schedule } = input;
@@ -61,9 +68,12 @@ export async function batchJob(input: BatchJobInput): Promise<JobSummary> {
   );
   const settings = input.settings ?? {};
   const total = instanceCount(spec);
-  const tracker = new JobTracker(spec, total, settings.prices, input.carried);
+  const tracker = new JobTracker(spec, total, settings.prices, input.carried, {
+    paging: patched(PAGED_SUMMARY_PATCH),
+    rowsMax: input.summaryRowsMax,
+  });
   // failure tolerance, FailJob rules, a success policy: what may stop the job before every instance ran
-  const policy = hasJobPolicy(spec) ? new JobPolicy(spec, total, input.carried?.runs) : undefined;
+  const policy = hasJobPolicy(spec) ? new JobPolicy(spec, total, tracker.finishedRuns()) : undefined;
   const waitsForJobs = spec.dependsOn !== undefined && !input.carried;
   let state: JobStatus['state'] = waitsForJobs ? 'Waiting' : 'Running';
   setHandler(jobStatusQuery, () => ({

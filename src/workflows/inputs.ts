@@ -4,6 +4,7 @@
 import type { InstanceSpec, JobSpec, SubmittedJobSpec } from '../shared/job-spec';
 import type { JobSettings } from '../shared/job-settings';
 import type { RunSummary } from '../shared/messages';
+import type { CompactRun } from '../shared/run-records';
 import type { CapacityPlacement, PoolPlacement } from '../shared/capacity';
 import type { ContainerGroupRef } from '../shared/container-groups';
 import type { AdmissionSnapshot } from './admission';
@@ -26,6 +27,11 @@ export interface BatchJobInput {
   schedule?: { name: string };
   /** set by continue-as-new: what earlier runs of this job's workflow already did */
   carried?: CarriedJobState;
+  /**
+   * the most rows the job's summary lists (default SUMMARY_ROWS_MAX, 1,000): a job with more instances returns
+   * a paged summary. The job client leaves it out; tests set it low to page small jobs.
+   */
+  summaryRowsMax?: number;
 }
 
 /** The parent's compact state across continue-as-new. */
@@ -33,7 +39,12 @@ export interface CarriedJobState {
   startedAtMs: number;
   /** instances below this index have finished */
   nextIndex: number;
-  runs: RunSummary[];
+  /** the finished instances' rows, while the summary lists them (every job before the paged-summary patch) */
+  runs?: RunSummary[];
+  /** every finished instance, compactly (jobs since the paged-summary patch) */
+  records?: CompactRun[];
+  /** the summary is paged: no rows are carried */
+  paged?: boolean;
   /** where the runs get capacity, as resolved when the job started */
   capacity?: CapacityPlacement;
 }

@@ -5,8 +5,12 @@
  * ends with the decision's outcome and reason. Pure bookkeeping, carried across continue-as-new by recounting
  * the finished runs.
  */
-import { parseIndexList, type SubmittedJobSpec } from '../shared/job-spec';
+import type { SubmittedJobSpec } from '../shared/job-spec';
+import { parseIndexList } from '../shared/job-model';
 import type { JobOutcome, RunSummary } from '../shared/messages';
+
+/** What the policies count of a finished run (a compact record has it: src/shared/run-records.ts). */
+export type CountedRun = Pick<RunSummary, 'instanceIndex' | 'status' | 'ignored'>;
 
 export interface JobStop {
   outcome: Extract<JobOutcome, 'Completed' | 'Failed'>;
@@ -25,7 +29,7 @@ export function hasJobPolicy(spec: SubmittedJobSpec): boolean {
 }
 
 /** A run that counts as failed: failed or timed out, and not ignored by a rule. */
-export function countsAsFailed(run: RunSummary): boolean {
+export function countsAsFailed(run: CountedRun): boolean {
   return (run.status === 'Failed' || run.status === 'TimedOut') && !run.ignored;
 }
 
@@ -41,7 +45,7 @@ export class JobPolicy {
   constructor(
     private readonly spec: SubmittedJobSpec,
     private readonly total: number,
-    carried: readonly RunSummary[] = [],
+    carried: readonly CountedRun[] = [],
   ) {
     const indexes = spec.successPolicy?.succeededIndexes;
     this.chosen = indexes === undefined ? undefined : new Set(parseIndexList(indexes).indexes);
@@ -56,7 +60,7 @@ export class JobPolicy {
     return this.stop;
   }
 
-  private count(run: RunSummary): void {
+  private count(run: CountedRun): void {
     if (run.status === 'Succeeded') {
       this.succeeded++;
       if (this.chosen?.has(run.instanceIndex)) this.chosenSucceeded++;

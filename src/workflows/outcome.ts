@@ -3,14 +3,8 @@
  * Pure functions: the run's decisions can be read, and tested, apart from the waiting.
  */
 import { durationMs } from '../shared/duration';
-import {
-  RULE_DEFAULT_BACKOFF,
-  RULE_DEFAULT_MAX_RESTARTS,
-  type FailureReason,
-  type FailureRule,
-  type JobSpec,
-  type RuleAction,
-} from '../shared/job-spec';
+import type { FailureReason, FailureRule, JobSpec, RuleAction } from '../shared/job-spec';
+import { RULE_DEFAULT_BACKOFF, RULE_DEFAULT_MAX_RESTARTS } from '../shared/job-model';
 import type { RunStatus } from '../shared/messages';
 import { runStatusOfReport } from '../shared/statuses';
 import type { AttemptOutcome } from './attempt-wait';

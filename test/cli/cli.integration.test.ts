@@ -1,18 +1,20 @@
 /**
  * The `aci-batch` CLI as a subprocess against the real dev server and the local stack (emulator, worker,
  * callback API): submit and watch the sample job, status, list, logs (live and kept), cancel, cost, --json
- * output, a bad spec file, an unreachable server, and the help.
+ * output (a paged summary's too), a bad spec file, an unreachable server, and the help.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { JobListItem, TenantCost } from '../../src/client';
+import { settleJobId, type JobListItem, type TenantCost } from '../../src/client';
 import { DEFAULT_NAMESPACE } from '../../src/config';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack';
+import { parseJobSpec } from '../../src/shared/job-spec';
 import type { JobStatus, JobSummary } from '../../src/shared/messages';
-import { containerGroupName } from '../../src/shared/names';
+import { containerGroupName, jobWorkflowId } from '../../src/shared/names';
+import { batchJob } from '../../src/workflows';
 import { objectContaining } from '../helpers/matchers';
 import { freePort } from '../helpers/ports';
 import { workflowBundle } from '../helpers/temporal';
@@ -264,6 +266,71 @@ describe('against the dev server', () => {
         .sort((a, b) => a.instanceIndex - b.instanceIndex)
         .map((r) => ({ index: r.instanceIndex, billedSeconds: r.billedSeconds, costUsd: r.costUsd })),
     );
+  });
+
+  it('a paged summary (as a job of more than 1,000 instances has): watch, status and cost show every instance', async () => {
+    // a tenant of its own: the tenant's cost below adds up the other jobs
+    const pagedTenant = `${tenant}-paged`;
+    const jobId = `paged-${randomBytes(3).toString('hex')}`;
+    const ref = { tenant: pagedTenant, jobId };
+    const spec = settleJobId(
+      parseJobSpec({
+        tenant: pagedTenant,
+        jobId,
+        image: 'acibatch.azurecr.io/samples/batch-job:1',
+        cpu: 0.1,
+        memoryGB: 0.1,
+        env: { WORK_STEPS: '1', STEP_MS: '50' },
+        instances: [{}, { env: { FAIL_ON_ATTEMPTS: '1' } }, {}],
+        monitorInterval: '1s',
+        onFailure: { action: 'delete' },
+      }),
+    );
+    // started as the job client starts it, with the summary limit lowered from 1,000 instances to 0
+    await stack.client.workflow.start(batchJob, {
+      taskQueue: stack.taskQueue,
+      workflowId: jobWorkflowId(pagedTenant, jobId),
+      args: [{ spec, settings: stack.jobSettings, summaryRowsMax: 0 }],
+    });
+    const watched = await cli('watch', `${pagedTenant}/${jobId}`, '--json', '--interval', '0.3');
+    expect(watched.code).toBe(1); // one instance failed
+    // the last progress drawn from the records: each instance's end
+    expect(watched.stderr).toContain('instance 1: Failed (exit 1)');
+    expect(watched.stderr).toContain('instance 2: Succeeded (exit 0)');
+    const [status, text, cost] = await Promise.all([
+      cli('status', `${pagedTenant}/${jobId}`, '--json'),
+      cli('status', `${pagedTenant}/${jobId}`),
+      cli('cost', `${pagedTenant}/${jobId}`, '--json'),
+    ]);
+    const paged = await stack.jobs.result(ref);
+    expect(paged).toMatchObject({ runs: [], runsPaged: true, succeeded: 2, failed: 1 });
+
+    // --json: every row, read from the runs, as a listed summary has them
+    const summary = parseJson<StatusJson>(status).summary!;
+    expect(parseJson<StatusJson>(watched).summary).toEqual(summary);
+    expect(summary).not.toHaveProperty('runsPaged');
+    expect(summary).not.toHaveProperty('runRecords');
+    expect(summary).toMatchObject({ outcome: 'PartiallyFailed', costUsd: paged.costUsd });
+    for (const index of [0, 1, 2]) {
+      const {
+        logTail: _tail,
+        result: _result,
+        logArchive: _archive,
+        outputs: _outputs,
+        ...row
+      } = (await stack.jobs.getRun(ref, index)).result!;
+      expect(summary.runs[index]).toEqual(row);
+    }
+    expect(text.stdout).toContain(`Job ${pagedTenant}/${jobId}: PartiallyFailed (2/3 succeeded, 1 failed`);
+    expect(text.stdout).toContain("Each instance's row: --json (read from its runs, 3 of them).");
+    expect(parseJson<{ instances: unknown[] }>(cost).instances).toEqual(
+      summary.runs.map((r) => ({
+        index: r.instanceIndex,
+        billedSeconds: r.billedSeconds,
+        costUsd: r.costUsd,
+      })),
+    );
+    expect(stack.emulator!.groups()).toEqual([]);
   });
 
   it('reads the live log of a running instance, then cancel leaves no container group', async () => {

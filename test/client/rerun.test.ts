@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { instancesToRerun, rerunJobId, rerunSpec } from '../../src/client/rerun';
 import { jobIdSchema, parseJobSpec, specForInstance, type SubmittedJobSpec } from '../../src/shared/job-spec';
 import type { JobSummary, RunStatus } from '../../src/shared/messages';
+import { compactRun } from '../../src/shared/run-records';
 
 function summaryOf(statuses: Array<RunStatus | 'Ignored'>): JobSummary {
   return {
@@ -38,6 +39,17 @@ describe('reruns (pure)', () => {
     expect(
       instancesToRerun(summaryOf(['Succeeded', 'Failed', 'TimedOut', 'Ignored', 'Cancelled', 'Succeeded'])),
     ).toEqual([1, 2, 4]);
+  });
+
+  it('read a paged summary (more than 1,000 instances) from its compact records', () => {
+    const listed = summaryOf(['Succeeded', 'Failed', 'TimedOut', 'Ignored', 'Cancelled', 'Succeeded']);
+    const paged: JobSummary = {
+      ...listed,
+      runs: [],
+      runsPaged: true,
+      runRecords: listed.runs.map((run) => compactRun(run, 'result')).reverse(),
+    };
+    expect(instancesToRerun(paged)).toEqual([1, 2, 4]);
   });
 
   it('keep the original indexes and per-instance parameters, and name the original', () => {

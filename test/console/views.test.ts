@@ -114,6 +114,26 @@ describe('the instance grid', () => {
       { phase: 'Cancelled', count: 1 },
       { phase: 'NotStarted', count: 1 },
     ]);
+
+    // a paged summary (more than 1,000 instances): the same grid, from its compact records
+    const paged = instanceCells({
+      tenant: 'acme',
+      jobId: 'j',
+      state: 'PartiallyFailed',
+      result: {
+        total: 3,
+        runs: [],
+        runsPaged: true,
+        runRecords: [
+          [0, 'Succeeded', 0, 60, 0.0008, 0],
+          [1, 'Failed', 3, 60, 0.0008, 0],
+          [2, 'Cancelled', null, 0, 0, 4],
+        ],
+      },
+    } as unknown as JobAnswer);
+    expect([...paged.codes]).toEqual(
+      ['Succeeded', 'Failed', 'Cancelled'].map((p) => PHASE_CODE.get(p as never)),
+    );
   });
 });
 
@@ -189,6 +209,24 @@ describe('a rerun', () => {
     } as unknown as JobAnswer);
     expect([...ended.codes]).toEqual(['Failed', 'Succeeded'].map((p) => PHASE_CODE.get(p as never)));
     expect(indexAt(ended, 1)).toBe(7);
+
+    // a paged summary (a rerun of more than 1,000 instances): the same, from its records
+    const paged = instanceCells({
+      tenant: 'acme',
+      jobId: 'j-rerun-1',
+      state: 'Failed',
+      result: {
+        total: 2,
+        runs: [],
+        runsPaged: true,
+        runRecords: [
+          [7, 'Succeeded', 0, 60, 0.0008, 0],
+          [2, 'Failed', 3, 60, 0.0008, 0],
+        ],
+      },
+    } as unknown as JobAnswer);
+    expect([...paged.codes]).toEqual(['Failed', 'Succeeded'].map((p) => PHASE_CODE.get(p as never)));
+    expect([0, 1].map((position) => indexAt(paged, position))).toEqual([2, 7]);
   });
 
   it('keeps position and index one where they are (any job but a rerun)', () => {

@@ -1,8 +1,8 @@
 /**
  * `npm run lint` holds the workflow sandbox's line: the project's own eslint.config.mjs, through ESLint's Node
  * API, lints small sources AS IF they were files of src/workflows (or, for contrast, of src/azure). A workflow
- * file that imports a Node built-in, an Azure SDK or an activity implementation fails, and so does a floating
- * promise; the activities' types, Node built-ins outside the sandbox and a clean workflow pass.
+ * file that imports a Node built-in, an Azure SDK, an activity implementation, zod or a schema module's values
+ * fails, and so does a floating promise; the activities' types, Node built-ins outside the sandbox and a clean workflow pass.
  *
  * The sources never exist on disk (lintText), so the TypeScript program of the type-aware rules cannot find
  * them through tsconfig.json: the project service's `allowDefaultProject` names the two paths, and it then
@@ -83,6 +83,22 @@ export const credential: typeof emulatorCredential = emulatorCredential;
       /may import only src\/workflows and src\/shared/,
     ],
     [
+      'zod (evaluated in every workflow)',
+      `import { z } from 'zod';
+
+export const count = z.number().int();
+`,
+      /no zod here/,
+    ],
+    [
+      "a schema module's values (its zod schemas)",
+      `import { parseJobSpec } from '../shared/job-spec';
+
+export const parse = parseJobSpec;
+`,
+      /import its types only, and values from src\/shared\/job-model.ts/,
+    ],
+    [
       "the worker's Temporal packages",
       `import { Context } from '@temporalio/activity';
 
@@ -103,6 +119,17 @@ describe('a workflow file (src/workflows)', () => {
 import type { AciActivities } from '../activities/types';
 
 export const aci = proxyActivities<AciActivities>({ startToCloseTimeout: '1 minute' });
+`;
+    expect(rulesOf(await errorsOf(WORKFLOW_FILE, code))).toEqual([]);
+  });
+
+  it("may import a schema module's types, and the job spec's helpers from job-model", async () => {
+    const code = `import type { z } from 'zod';
+import { instanceCount } from '../shared/job-model';
+import type { JobSpec } from '../shared/job-spec';
+
+export type Count = z.infer<z.ZodNumber>;
+export const count = (spec: JobSpec): number => instanceCount(spec);
 `;
     expect(rulesOf(await errorsOf(WORKFLOW_FILE, code))).toEqual([]);
   });

@@ -23,6 +23,7 @@ import { waitFor } from '../helpers/wait';
 import type { ContainerScript, FakeAci } from './fake-aci';
 import { connectTestServer, fakeAci, withWorker } from './harness';
 import { batchJobInput, containerRunInput, TENANT } from './specs';
+import type { BatchJobInput } from '../../src/workflows/inputs';
 
 const HISTORIES = join(__dirname, 'histories');
 const History = temporal.api.history.v1.History;
@@ -85,7 +86,7 @@ function runScript(
 async function runJob(
   env: TestWorkflowEnvironment,
   aci: FakeAci,
-  input: ReturnType<typeof batchJobInput>,
+  input: BatchJobInput & { spec: { jobId: string } },
   during?: (workflowId: string) => Promise<void>,
 ): Promise<string> {
   const workflowId = jobWorkflowId(TENANT, input.spec.jobId);
@@ -260,6 +261,38 @@ const scenarios: Record<string, Scenario> = {
       await handle.result();
     });
     return workflowId;
+  },
+  // recorded with the paged-job-summary patch: a job whose summary is paged (its limit lowered from 1,000 to 0)
+  'batch-job-paged': async (env) => {
+    const aci = runScript(env, (attempt) =>
+      attempt === 1
+        ? { kind: 'report', status: 'Failed', exitCode: 1 }
+        : { kind: 'report', status: 'Completed' },
+    );
+    const input = {
+      ...batchJobInput('replay-job-paged', { instances: 3, maxParallel: 2 }),
+      summaryRowsMax: 0,
+    };
+    return runJob(env, aci, input);
+  },
+  // a paged job's later run: continued as new with the first two instances' records
+  'batch-job-paged-continued': async (env) => {
+    const aci = runScript(env, () => ({ kind: 'report', status: 'Completed' }));
+    const job = batchJobInput('replay-job-continued', { instances: 4, maxParallel: 2 });
+    const input: BatchJobInput & { spec: { jobId: string } } = {
+      ...job,
+      summaryRowsMax: 0,
+      carried: {
+        startedAtMs: Date.parse('2026-11-24T00:00:00Z'),
+        nextIndex: 2,
+        records: [
+          [0, 'Succeeded', 0, 30, 0.000393, 0],
+          [1, 'Failed', 2, 45, 0.00059, 0],
+        ],
+        paged: true,
+      },
+    };
+    return runJob(env, aci, input);
   },
   'batch-job-cancelled': async (env) => {
     const aci = runScript(env, () => ({ kind: 'hang' }));

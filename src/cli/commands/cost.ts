@@ -11,6 +11,7 @@ import { action, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { parseTime } from '../period';
 import { withTemporal } from '../temporal';
+import { runOutlines } from '../../shared/run-records';
 import { isJobOpen } from '../../shared/statuses';
 
 interface CostOptions {
@@ -71,9 +72,14 @@ async function showJobCost(jobs: JobClient, ref: JobRef, json?: boolean): Promis
       state,
       billedSeconds: summary?.billedSeconds ?? null,
       costUsd: summary?.costUsd ?? null,
-      instances: summary?.runs
-        .map((run) => ({ index: run.instanceIndex, billedSeconds: run.billedSeconds, costUsd: run.costUsd }))
-        .sort((a, b) => a.index - b.index),
+      // by index; a paged summary's records carry each instance's billing too
+      instances:
+        summary &&
+        runOutlines(summary).map((run) => ({
+          index: run.instanceIndex,
+          billedSeconds: run.billedSeconds,
+          costUsd: run.costUsd,
+        })),
     });
   }
   if (!summary) {
@@ -86,9 +92,11 @@ async function showJobCost(jobs: JobClient, ref: JobRef, json?: boolean): Promis
   printLine(
     table(
       ['INSTANCE', 'BILLED', 'COST'],
-      [...summary.runs]
-        .sort((a, b) => a.instanceIndex - b.instanceIndex)
-        .map((run) => [String(run.instanceIndex), `${run.billedSeconds}s`, usd(run.costUsd)]),
+      runOutlines(summary).map((run) => [
+        String(run.instanceIndex),
+        `${run.billedSeconds}s`,
+        usd(run.costUsd),
+      ]),
     ),
   );
   printLine(

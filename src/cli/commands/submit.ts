@@ -4,7 +4,7 @@ import { loadJobSettings } from '../../client';
 import type { JobSettings } from '../../shared/job-settings';
 import { followJob } from '../follow';
 import { formatJobRef } from '../job-ref';
-import { exitCodeOf, printEnd } from '../job-view';
+import { exitCodeOf, printEnd, summaryWithRows } from '../job-view';
 import { action, intervalOption, jsonOption, tenantOf, tenantOption } from '../options';
 import { note, printJson, printLine } from '../output';
 import { readSpecFile } from '../spec-file';
@@ -64,7 +64,8 @@ export function submitCommand(): Command {
             intervalMs: options.interval * 1000,
             stream: options.json ? process.stderr : process.stdout,
           });
-          if (options.json) printJson({ ...submitted, state: end.state, summary: end.summary });
+          if (options.json)
+            printJson({ ...submitted, state: end.state, summary: await summaryWithRows(jobs, end.summary) });
           else printEnd(end);
           return exitCodeOf(end);
         }, settings);

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { followJob } from '../follow';
 import { JOB_REF_HELP, parseJobRef } from '../job-ref';
-import { exitCodeOf, printEnd } from '../job-view';
+import { exitCodeOf, printEnd, summaryWithRows } from '../job-view';
 import { action, intervalOption, jsonOption, tenantOf, tenantOption } from '../options';
 import { printJson } from '../output';
 import { withTemporal } from '../temporal';
@@ -37,7 +37,8 @@ export function watchCommand(): Command {
             intervalMs: options.interval * 1000,
             stream: options.json ? process.stderr : process.stdout,
           });
-          if (options.json) printJson({ ...ref, state: end.state, summary: end.summary });
+          if (options.json)
+            printJson({ ...ref, state: end.state, summary: await summaryWithRows(jobs, end.summary) });
           else printEnd(end);
           return exitCodeOf(end);
         });

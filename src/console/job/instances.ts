@@ -1,12 +1,13 @@
 /**
- * A job's instances as one byte per instance (its phase code), from its live status or its summary: compact
- * enough for a grid of 10,000 redrawn on every update. Pure.
+ * A job's instances as one byte per instance (its phase code), from its live status or its summary (its rows,
+ * or a paged summary's records): compact enough for a grid of 10,000 redrawn on every update. Pure.
  *
  * The grid draws instances by position (0 to n − 1); an instance's index is usually its position, but a rerun
  * runs the original's instances under their own indexes (`instanceIndexes`: a rerun of instances 2 and 7 has
  * two positions, indexes 2 and 7), so the cells carry the index of each position where they differ.
  */
 import type { JobAnswer } from '../api/types';
+import { runOutlines } from '../../shared/run-records';
 import { PHASE_CODE, type Phase } from '../ui/phases';
 
 export interface InstanceCells {
@@ -22,7 +23,8 @@ export interface InstanceCells {
 
 export function instanceCells(job: JobAnswer): InstanceCells {
   const instances = job.status?.instances ?? [];
-  const runs = job.result?.runs ?? [];
+  // a paged summary (more than 1,000 instances) has each instance's status in its records
+  const runs = job.result ? runOutlines(job.result) : [];
   let total = job.status?.total ?? job.result?.total ?? 0;
   // a live status lists every position in order; a summary lists every run by index
   let known = instances.length > 0 ? instances.map((instance) => instance.index) : [];
