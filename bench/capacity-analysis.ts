@@ -122,29 +122,12 @@ function createWindows(plan: Pick<CapacityPlan, 'timeScale' | 'limits'>): Create
  * Start and delete overheads count for nothing: a floor, not a prediction.
  */
 export function capacityFloor(plan: CapacityPlan): CapacityFloor {
-  const runs = plannedRuns(plan);
-  const { limits } = plan;
-  const times = earliestCreateTimes(runs.length, createWindows(plan));
-  const longestFirst = runs.map((run) => run.runMs).sort((a, b) => b - a);
-  const createMs = Math.max(...times.map((time, k) => time + longestFirst[k]!));
-  const groupsMs = runs.reduce((sum, run) => sum + run.runMs, 0) / limits.groups;
-  const coresMs = runs.reduce((sum, run) => sum + run.cpu * run.runMs, 0) / limits.cores;
-  const bounds = { creates: createMs, groups: groupsMs, cores: coresMs };
-  const binding = (Object.keys(bounds) as Array<keyof typeof bounds>).reduce((a, b) =>
-    bounds[b] > bounds[a] ? b : a,
-  );
-  return {
-    createSeconds: createMs / 1000,
-    groupsSeconds: groupsMs / 1000,
-    coresSeconds: coresMs / 1000,
-    seconds: bounds[binding] / 1000,
-    binding,
-  };
+  return poolsFloor(plannedRuns(plan), plan.limits, plan.timeScale, 1);
 }
 
 /**
- * The floor of `runs` (cores, run time) over `pools` pools of the same limits, each with its own create windows,
- * computed as capacityFloor does for one: creates (each pool's k-th create no earlier than its windows allow,
+ * The floor of `runs` (cores, run time) over `pools` pools of the same limits, each with its own create
+ * windows, by capacityFloor's three bounds: creates (each pool's k-th create no earlier than its windows allow,
  * the pools' times merged, the longest runs on the earliest), group slots (Σ d / (pools × groups)) and cores
  * (Σ cores × d / (pools × cores)).
  */
