@@ -74,3 +74,14 @@ export function perRun(
     number
   >;
 }
+
+/** When each group's first successful request of `method` (e.g. its create's PUT) reached ARM, by group name. */
+export function firstSuccessByGroup(requests: RequestLogEntry[], method: string): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const entry of requests) {
+    const group = entry.group?.toLowerCase();
+    if (entry.method !== method || !group || entry.status >= 300 || first.has(group)) continue;
+    first.set(group, entry.time);
+  }
+  return first;
+}

@@ -13,6 +13,7 @@ import { BENCH_IMAGES, ContainerDriver } from './containers';
 import type { CapacityPlan } from './options';
 import type { BenchTemporal } from './temporal';
 import { startWorkerChild, type WorkerChild, type WorkerUsage } from './worker-child';
+import { emulatorAccount } from './account-limits';
 
 export interface CapacityStack {
   admission: boolean;
@@ -39,13 +40,7 @@ export async function startCapacityStack(
     images: BENCH_IMAGES,
     latency: LATENCY_PROFILES.instant,
     timeScale,
-    quotas: { containerGroups: limits.groups, cores: limits.cores },
-    rateLimits: {
-      createsPer5Min: limits.createsPer5Min,
-      createsPerHour: limits.createsPerHour,
-      deletesPer5Min: limits.deletesPer5Min,
-      deletesPerHour: limits.deletesPerHour,
-    },
+    ...emulatorAccount(limits),
     // ARM's read bucket stays as in Azure (250, 25/s): reads are counted among the "other" 429s
     killGraceMs: 100,
   });

@@ -19,19 +19,11 @@ import type { ArmRequestsPlan, ProfileName } from '../options';
 import { startScenarioStack, terminateOpenWorkflows, type ScenarioStack } from '../scenario-stack';
 import { groupsOf, runIds, runScenarioJob, type ScenarioJob } from '../scenario-jobs';
 import type { BenchTemporal } from '../temporal';
+import { emulatorAccount, unlimitedAccount } from '../account-limits';
 
 export type ArmVariant = 'plain' | 'log tail' | 'archive';
 
-const LIMITS = {
-  cores: 5_000,
-  groups: 5_000,
-  createsPer5Min: 1_000_000,
-  createsPerHour: 1_000_000,
-  deletesPer5Min: 1_000_000,
-  deletesPerHour: 1_000_000,
-  // the monitor's floor (groups / reads per second) stays far below a second: ticks come at the spec's interval
-  armReadsPerSecond: 1_000_000,
-};
+const LIMITS = unlimitedAccount();
 
 export interface ArmVariantResult {
   profile: ProfileName;
@@ -68,13 +60,7 @@ export async function measureArmRequests(
           label: `arm-${profile.name}`,
           emulator: {
             latency: profile.latency,
-            quotas: { containerGroups: LIMITS.groups, cores: LIMITS.cores },
-            rateLimits: {
-              createsPer5Min: LIMITS.createsPer5Min,
-              createsPerHour: LIMITS.createsPerHour,
-              deletesPer5Min: LIMITS.deletesPer5Min,
-              deletesPerHour: LIMITS.deletesPerHour,
-            },
+            ...emulatorAccount(LIMITS),
             readBucket: false,
             containerRuntime: 'inert',
           },

@@ -16,6 +16,7 @@ import type { BigJobPlan } from '../options';
 import { startScenarioStack, terminateRunsFirst, type ScenarioStack } from '../scenario-stack';
 import { submitScenarioJob } from '../scenario-jobs';
 import type { BenchTemporal } from '../temporal';
+import { emulatorAccount, unlimitedAccount } from '../account-limits';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 const EventType = proto.api.enums.v1.EventType;
@@ -62,27 +63,13 @@ export async function measureBigJob(
   bundlePath: string,
   progress: (message: string) => void,
 ): Promise<BigJobResult> {
-  const limits = {
-    cores: 5_000,
-    groups: 5_000,
-    createsPer5Min: 1_000_000,
-    createsPerHour: 1_000_000,
-    deletesPer5Min: 1_000_000,
-    deletesPerHour: 1_000_000,
-    armReadsPerSecond: 1_000_000,
-  };
+  const limits = unlimitedAccount();
   const stack = await startScenarioStack(
     {
       label: 'bigjob',
       emulator: {
         latency: 'instant',
-        quotas: { containerGroups: limits.groups, cores: limits.cores },
-        rateLimits: {
-          createsPer5Min: limits.createsPer5Min,
-          createsPerHour: limits.createsPerHour,
-          deletesPer5Min: limits.deletesPer5Min,
-          deletesPerHour: limits.deletesPerHour,
-        },
+        ...emulatorAccount(limits),
         readBucket: false,
         containerRuntime: 'inert',
         requestLogLimit: 1_000_000,

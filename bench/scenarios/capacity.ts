@@ -40,6 +40,7 @@ import type { CapacityJobPlan, CapacityPlan } from '../options';
 import { distribution, type Distribution } from '../stats';
 import type { BenchTemporal } from '../temporal';
 import { BENCH_RESOURCE_GROUP } from '../worker-child';
+import { firstSuccessByGroup } from '../arm-request-kinds';
 
 /** The account measured. */
 const REGION = 'eastus';
@@ -387,17 +388,8 @@ function runRecords(
   summaries: Map<Submitted, JobSummary>,
   requests: RequestLogEntry[],
 ): RunRecord[] {
-  const firstOk = (method: string) => {
-    const first = new Map<string, number>();
-    for (const entry of requests) {
-      const group = entry.group?.toLowerCase();
-      if (entry.method !== method || !group || entry.status >= 300 || first.has(group)) continue;
-      first.set(group, entry.time);
-    }
-    return first;
-  };
-  const created = firstOk('PUT');
-  const deleted = firstOk('DELETE');
+  const created = firstSuccessByGroup(requests, 'PUT');
+  const deleted = firstSuccessByGroup(requests, 'DELETE');
   return submitted.flatMap((job) =>
     summaries.get(job)!.runs.map((run): RunRecord => {
       const group = run.groupName.toLowerCase();

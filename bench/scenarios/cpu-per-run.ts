@@ -21,18 +21,11 @@ import type { CpuPerRunPlan } from '../options';
 import { startScenarioStack, terminateOpenWorkflows } from '../scenario-stack';
 import { runIds, runScenarioJob, type ScenarioJob } from '../scenario-jobs';
 import type { BenchTemporal } from '../temporal';
+import { emulatorAccount, unlimitedAccount } from '../account-limits';
 
 export type CpuVariant = 'as shipped' | 'bare';
 
-const LIMITS = {
-  cores: 5_000,
-  groups: 5_000,
-  createsPer5Min: 1_000_000,
-  createsPerHour: 1_000_000,
-  deletesPer5Min: 1_000_000,
-  deletesPerHour: 1_000_000,
-  armReadsPerSecond: 1_000_000,
-};
+const LIMITS = unlimitedAccount();
 
 /** run workflows whose histories are read */
 const HISTORY_SAMPLE = 50;
@@ -72,13 +65,7 @@ export async function measureCpuPerRun(
         label: `cpu-${shipped ? 'shipped' : 'bare'}`,
         emulator: {
           latency: 'instant',
-          quotas: { containerGroups: LIMITS.groups, cores: LIMITS.cores },
-          rateLimits: {
-            createsPer5Min: LIMITS.createsPer5Min,
-            createsPerHour: LIMITS.createsPerHour,
-            deletesPer5Min: LIMITS.deletesPer5Min,
-            deletesPerHour: LIMITS.deletesPerHour,
-          },
+          ...emulatorAccount(LIMITS),
           readBucket: false,
           containerRuntime: 'inert',
         },

@@ -35,6 +35,8 @@ import { startScenarioStack, terminateOpenWorkflows, type ScenarioStack } from '
 import { runScenarioJob } from '../scenario-jobs';
 import { distribution, type Distribution } from '../stats';
 import type { BenchTemporal } from '../temporal';
+import { emulatorAccount } from '../account-limits';
+import { firstSuccessByGroup } from '../arm-request-kinds';
 
 const TENANT = 'placement';
 const FIVE_MINUTES_MS = 5 * 60_000;
@@ -140,13 +142,7 @@ async function measureVariant(
       emulator: {
         latency: 'instant',
         timeScale,
-        quotas: { containerGroups: limits.groups, cores: limits.cores },
-        rateLimits: {
-          createsPer5Min: limits.createsPer5Min,
-          createsPerHour: limits.createsPerHour,
-          deletesPer5Min: limits.deletesPer5Min,
-          deletesPerHour: limits.deletesPerHour,
-        },
+        ...emulatorAccount(limits),
         // ARM's read bucket stays as in Azure (250, 25/s), as in the capacity scenario
         containerRuntime: 'inert',
       },
@@ -345,17 +341,8 @@ function runRecords(
   plan: TwoPoolsPlan,
   since: number,
 ): PoolRun[] {
-  const firstOk = (method: string) => {
-    const first = new Map<string, number>();
-    for (const entry of requests) {
-      const group = entry.group?.toLowerCase();
-      if (entry.method !== method || !group || entry.status >= 300 || first.has(group)) continue;
-      first.set(group, entry.time);
-    }
-    return first;
-  };
-  const created = firstOk('PUT');
-  const deleted = firstOk('DELETE');
+  const created = firstSuccessByGroup(requests, 'PUT');
+  const deleted = firstSuccessByGroup(requests, 'DELETE');
   return summary.runs.map((run): PoolRun => {
     const group = run.groupName.toLowerCase();
     const createdAt = created.get(group);

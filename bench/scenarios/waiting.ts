@@ -29,6 +29,7 @@ import type { WaitingPlan } from '../options';
 import { startScenarioStack, terminateRunsFirst, type ScenarioStack } from '../scenario-stack';
 import { submitScenarioJob, type ScenarioJob } from '../scenario-jobs';
 import type { BenchTemporal } from '../temporal';
+import { emulatorAccount, unlimitedAccount } from '../account-limits';
 
 const TENANT = 'waiting';
 const REGION = 'eastus';
@@ -124,28 +125,13 @@ export async function measureWaiting(
 ): Promise<WaitingResult> {
   const shipped = loadWorkerConfig({}).limits;
   const capacity = plan.runs + plan.tick.runs + 100;
-  const limits = {
-    cores: capacity,
-    groups: capacity,
-    createsPer5Min: 1_000_000,
-    createsPerHour: 1_000_000,
-    deletesPer5Min: 1_000_000,
-    deletesPerHour: 1_000_000,
-    // the monitor's floor (groups / reads per second) stays far below the intervals measured here
-    armReadsPerSecond: 1_000_000,
-  };
+  const limits = unlimitedAccount(capacity);
   const stack = await startScenarioStack(
     {
       label: 'waiting',
       emulator: {
         latency: 'instant',
-        quotas: { containerGroups: limits.groups, cores: limits.cores },
-        rateLimits: {
-          createsPer5Min: limits.createsPer5Min,
-          createsPerHour: limits.createsPerHour,
-          deletesPer5Min: limits.deletesPer5Min,
-          deletesPerHour: limits.deletesPerHour,
-        },
+        ...emulatorAccount(limits),
         readBucket: false,
         containerRuntime: 'inert',
         requestLogLimit: 1_000_000,

@@ -27,6 +27,7 @@ import { groupsOf, runIds, runScenarioJob, type ScenarioJob } from '../scenario-
 import { distribution, type Distribution } from '../stats';
 import type { BenchTemporal } from '../temporal';
 import { BENCH_RESOURCE_GROUP } from '../worker-child';
+import { emulatorAccount, unlimitedAccount } from '../account-limits';
 
 const TENANT = 'warm';
 const REGION = 'eastus';
@@ -37,15 +38,7 @@ const POOL_ID = `${ARM}/Microsoft.StandbyPool/standbyContainerGroupPools/bench-s
 const CPU = 1;
 const MEMORY_GB = 0.5;
 /** limits far above what the scenario uses: only the standby pool makes a difference */
-const LIMITS = {
-  cores: 5_000,
-  groups: 5_000,
-  createsPer5Min: 1_000_000,
-  createsPerHour: 1_000_000,
-  deletesPer5Min: 1_000_000,
-  deletesPerHour: 1_000_000,
-  armReadsPerSecond: 1_000_000,
-};
+const LIMITS = unlimitedAccount();
 
 export interface WarmSide {
   pool: 'warm' | 'fresh';
@@ -87,13 +80,7 @@ export async function measureWarmStarts(
       emulator: {
         latency: plan.latency,
         standbyRefillMs: plan.standbyRefillMs,
-        quotas: { containerGroups: LIMITS.groups, cores: LIMITS.cores },
-        rateLimits: {
-          createsPer5Min: LIMITS.createsPer5Min,
-          createsPerHour: LIMITS.createsPerHour,
-          deletesPer5Min: LIMITS.deletesPer5Min,
-          deletesPerHour: LIMITS.deletesPerHour,
-        },
+        ...emulatorAccount(LIMITS),
         readBucket: false,
         containerRuntime: 'inert',
       },
