@@ -7,12 +7,14 @@ import { createContainerEndpointActivities, type ContainerEndpointDeps } from '.
 import { createStorageActivities, type StorageActivityDeps } from './storage';
 import type { AciActivities, StorageActivities } from './types';
 
-export interface ActivityDeps extends AciActivityDeps, ContainerEndpointDeps, StorageActivityDeps {}
+export interface ActivityDeps
+  extends AciActivityDeps, ContainerEndpointDeps, Omit<StorageActivityDeps, 'readLogTail'> {}
 
 export function createActivities(deps: ActivityDeps): AciActivities & StorageActivities {
+  const groups = createContainerGroupActivities(deps);
   return {
-    ...createContainerGroupActivities(deps),
+    ...groups,
     ...createContainerEndpointActivities(deps),
-    ...createStorageActivities(deps),
+    ...createStorageActivities({ ...deps, readLogTail: groups.getContainerLogs }),
   };
 }

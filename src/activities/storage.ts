@@ -14,20 +14,32 @@ import { archiveRead } from '../storage/log-archive';
 import { parseLogContent, type LogLine } from '../storage/log-lines';
 import type { RunStorage } from '../storage/run-storage';
 import { ignoreNotFound, signal, withFailures } from './arm-calls';
-import type { StorageActivities } from './types';
+import type { AciActivities, ArchiveLogInput, StorageActivities } from './types';
 
 export interface StorageActivityDeps {
   aci: ContainerInstanceManagementClient;
   defaultResourceGroup?: string;
   /** absent: this worker keeps no archive and lists no outputs */
   storage?: RunStorage;
+  /** without storage, the last read returns the log tail itself (one activity, not two, before a delete) */
+  readLogTail?: AciActivities['getContainerLogs'];
 }
 
 export function createStorageActivities(deps: StorageActivityDeps): StorageActivities {
   const { storage } = deps;
+  /** The last read's tail when there is no archive; a failed read leaves it to the run (which logs why). */
+  const tailWithoutArchive = async (input: ArchiveLogInput): Promise<{ tail?: string }> => {
+    const tailLines = input.final?.tailLines ?? 0;
+    if (!deps.readLogTail || tailLines <= 0) return { tail: '' };
+    try {
+      return { tail: await deps.readLogTail({ ...input.group, tail: tailLines }) };
+    } catch {
+      return {};
+    }
+  };
   return {
     async archiveContainerLog(input) {
-      if (!storage) return { configured: false };
+      if (!storage) return { configured: false, ...(input.final && (await tailWithoutArchive(input))) };
       const resourceGroup = input.group.resourceGroup || deps.defaultResourceGroup;
       if (!resourceGroup) {
         throw ApplicationFailure.nonRetryable(

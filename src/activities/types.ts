@@ -124,8 +124,11 @@ export interface ArchiveLogInput {
 }
 
 export type ArchiveLogOutput =
-  /** this worker keeps no archive (no storage account configured) */
-  | { configured: false }
+  /**
+   * this worker keeps no archive (no storage account configured); with `final`, the log's last `tailLines`
+   * lines as a log tail read would give them (absent: the read failed)
+   */
+  | { configured: false; tail?: string }
   | {
       configured: true;
       /** the logs container and the attempt's blob */

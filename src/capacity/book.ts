@@ -17,6 +17,11 @@
  * nowhere, the accounts it could use are reserved for it (no backfill there, so big runs are not starved by
  * small ones) while runs that may use other accounts go on: a job allowed two regions spreads when the first
  * is full.
+ *
+ * Deletes: a lease carries its delete (`deleteCredit`) when the account's delete windows have room for it on
+ * top of every delete already promised, so its run deletes without asking again; the delete enters the windows
+ * when the run says its group is gone (a little after ACI counted it, so the ledger's count is never below
+ * ACI's). A lease granted without one asks for a delete token before it deletes.
  */
 import type {
   LeaseRequest,
@@ -56,6 +61,8 @@ export interface Lease extends LeaseRequest {
   grantedAt: number;
   /** how long the run waited */
   waitedMs: number;
+  /** its delete is reserved with the grant: the run deletes without asking for a token */
+  deleteCredit?: boolean;
 }
 
 export interface PoolInfo {
@@ -76,6 +83,8 @@ export interface BookSettings {
   policyOf(tenant: string): TenantPolicy;
   /** how long a pool is passed over after ACI said it has no capacity */
   cooldownMs: number;
+  /** grant leases with their delete reserved when the delete windows have room (see above) */
+  deleteCredits?: boolean;
 }
 
 type Quota = QuotaReading['name'];
@@ -275,7 +284,7 @@ export class CapacityBook {
     const lease = this.leases.get(runId);
     if (!lease) return;
     this.leases.delete(runId);
-    const { grantedAt, waitedMs, pool, spot: _spot, accountKey, ...request } = lease;
+    const { grantedAt, waitedMs, pool, spot: _spot, accountKey, deleteCredit: _credit, ...request } = lease;
     this.queue.add({ ...request, enqueuedAt: grantedAt - waitedMs });
     const account = this.accounts.get(accountKey);
     if (!account) return;
@@ -311,8 +320,13 @@ export class CapacityBook {
     if (!this.deleteQueue.includes(runId)) this.deleteQueue.push(runId);
   }
 
-  /** The run's group is gone (deleted, or never made): its cores and slot are free. */
-  release(runId: string): void {
+  /**
+   * The run's group is gone (deleted, or never made): its cores and slot are free. A delete reserved with the
+   * lease counts from now (from before: a group that was never made may have been deleted all the same).
+   */
+  release(runId: string, now: number): void {
+    const lease = this.leases.get(runId);
+    if (lease?.deleteCredit) this.accounts.get(lease.accountKey)?.deletes.take(now);
     this.leases.delete(runId);
     this.queue.remove(runId);
     this.deleteQueue = this.deleteQueue.filter((id) => id !== runId);
@@ -322,14 +336,16 @@ export class CapacityBook {
   allocate(now: number): Allocation {
     const allocation: Allocation = { grants: [], deletes: [] };
     const wake = (at: number) => {
-      if (at > now) allocation.wakeAt = Math.min(allocation.wakeAt ?? Infinity, at);
+      // Infinity: only a signal makes room (a group gone), not time
+      if (at > now && at < Infinity) allocation.wakeAt = Math.min(allocation.wakeAt ?? Infinity, at);
     };
     for (const [pool, until] of this.degraded) {
       if (until <= now) this.degraded.delete(pool);
       else wake(until);
     }
-    this.grantDeletes(now, allocation, wake);
-    this.grantCreates(now, allocation, wake);
+    const credits = this.deleteCreditsByAccount();
+    this.grantDeletes(now, allocation, wake, credits);
+    this.grantCreates(now, allocation, wake, credits);
     this.grantTimes = this.grantTimes.filter((time) => time > now - 10 * MINUTE * this.timeScale());
     return allocation;
   }
@@ -422,20 +438,28 @@ export class CapacityBook {
     };
   }
 
-  private grantDeletes(now: number, allocation: Allocation, wake: (at: number) => void): void {
+  private grantDeletes(
+    now: number,
+    allocation: Allocation,
+    wake: (at: number) => void,
+    credits: ReadonlyMap<string, number>,
+  ): void {
     const waiting: string[] = [];
     for (const runId of this.deleteQueue) {
-      const account = this.accounts.get(this.leases.get(runId)?.accountKey ?? '');
-      // a run without a lease (taken back meanwhile) deletes at once: its group must not stay
-      if (!account) {
+      const lease = this.leases.get(runId);
+      const account = this.accounts.get(lease?.accountKey ?? '');
+      // a run without a lease (taken back meanwhile) deletes at once: its group must not stay; nor does one
+      // whose delete was reserved with its lease
+      if (!account || lease?.deleteCredit) {
         allocation.deletes.push(runId);
         continue;
       }
+      const promised = credits.get(account.info.accountKey) ?? 0;
       if (now < account.pausedUntil) {
         wake(account.pausedUntil);
         waiting.push(runId);
-      } else if (!account.deletes.canTake(now)) {
-        wake(account.deletes.nextFreeAt(now));
+      } else if (!account.deletes.canTake(now, promised)) {
+        wake(account.deletes.nextFreeAt(now, promised));
         waiting.push(runId);
       } else {
         account.deletes.take(now);
@@ -445,7 +469,12 @@ export class CapacityBook {
     this.deleteQueue = waiting;
   }
 
-  private grantCreates(now: number, allocation: Allocation, wake: (at: number) => void): void {
+  private grantCreates(
+    now: number,
+    allocation: Allocation,
+    wake: (at: number) => void,
+    credits: Map<string, number>,
+  ): void {
     const held = this.heldByTenant();
     const blocked = new Set<string>(); // tenants whose next run fits nowhere now
     const reserved = new Set<string>(); // accounts held for such runs: no backfill there
@@ -472,8 +501,12 @@ export class CapacityBook {
         continue;
       }
       const accountKey = this.pools.get(option.pool)!.accountKey;
-      this.accounts.get(accountKey)!.creates.take(now);
+      const account = this.accounts.get(accountKey)!;
+      account.creates.take(now);
       this.queue.remove(next.runId);
+      const promised = credits.get(accountKey) ?? 0;
+      const deleteCredit = this.settings.deleteCredits === true && account.deletes.canTake(now, promised);
+      if (deleteCredit) credits.set(accountKey, promised + 1);
       const lease: Lease = {
         ...next,
         pool: option.pool,
@@ -481,6 +514,7 @@ export class CapacityBook {
         accountKey,
         grantedAt: now,
         waitedMs: now - next.enqueuedAt,
+        ...(deleteCredit && { deleteCredit }),
       };
       this.leases.set(lease.runId, lease);
       this.grantTimes.push(now);
@@ -521,6 +555,15 @@ export class CapacityBook {
       else if ((quota === 'spotCores') === lease.spot) held += lease.cores;
     }
     return held;
+  }
+
+  /** Deletes promised with leases and not yet counted, per account. */
+  private deleteCreditsByAccount(): Map<string, number> {
+    const credits = new Map<string, number>();
+    for (const lease of this.leases.values()) {
+      if (lease.deleteCredit) credits.set(lease.accountKey, (credits.get(lease.accountKey) ?? 0) + 1);
+    }
+    return credits;
   }
 
   private heldByTenant(): Map<string, { cores: number; groups: number }> {

@@ -28,25 +28,34 @@ export class SlidingWindows {
     return n;
   }
 
-  canTake(now: number): boolean {
-    return this.limits.every((limit) => this.count(now, limit.windowMs) < limit.max);
+  /** With `reserved` takes promised that are not in the windows yet (they come later, each counts then). */
+  canTake(now: number, reserved = 0): boolean {
+    return this.limits.every((limit) => this.count(now, limit.windowMs) + reserved < limit.max);
   }
 
   take(now: number): void {
-    this.times.push(now);
+    // in order, even when a take is recorded after a later one
+    let at = this.times.length;
+    while (at > 0 && this.times[at - 1]! > now) at--;
+    this.times.splice(at, 0, now);
     this.prune(now);
   }
 
-  /** The earliest time from `now` at which a take is allowed. */
-  nextFreeAt(now: number): number {
+  /**
+   * The earliest time from `now` at which a take is allowed (with `reserved` promised takes); Infinity when the
+   * promises alone fill a window: only a promise kept or dropped makes room.
+   */
+  nextFreeAt(now: number, reserved = 0): number {
+    if (this.limits.some((limit) => limit.max - reserved <= 0)) return Infinity;
     let at = now;
     for (let changed = true; changed;) {
       changed = false;
       for (const limit of this.limits) {
+        const max = limit.max - reserved;
         const inWindow = this.times.filter((time) => time > at - limit.windowMs);
-        if (inWindow.length < limit.max) continue;
+        if (inWindow.length < max) continue;
         // the entry whose leaving makes room: the (excess+1)-th oldest in the window
-        const leaving = inWindow[inWindow.length - limit.max]!;
+        const leaving = inWindow[inWindow.length - max]!;
         at = Math.max(at, leaving + limit.windowMs);
         changed = true;
       }

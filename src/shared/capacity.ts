@@ -112,6 +112,8 @@ export interface LeaseGrant {
   spot: boolean;
   grantedAt: number;
   waitedMs: number;
+  /** the delete is reserved with the lease: delete without asking for a token */
+  deleteCredit?: boolean;
 }
 
 export const leaseRequestSignal = defineSignal<[LeaseRequest]>('capacity.request');

@@ -3,7 +3,7 @@
  * waits, in phase Queued and calling nothing, until the ledger grants one; it hands the lease back when ACI
  * refuses the create (429, quota, no capacity in the region: not a failure, not a restart: it waits again in its
  * old place, and a pool without capacity is passed over for a while), asks for a delete token before it
- * deletes its group, and says when the group is gone. A ledger that is not running is started again.
+ * deletes its group unless its lease carries one, and says when the group is gone. A ledger that is not running is started again.
  */
 import {
   ApplicationFailure,
@@ -132,7 +132,7 @@ export class Admission {
 
   /** Waits for a delete token (bounded: a group never stays for want of one). Call in a non-cancellable scope. */
   async beforeDelete(): Promise<void> {
-    if (!this.lease) return;
+    if (!this.lease || this.lease.deleteCredit) return;
     this.deleteGranted = false;
     await this.tell(deleteRequestSignal, { runId: this.ask.runId });
     if (!(await condition(() => this.deleteGranted, DELETE_TOKEN_PATIENCE_MS))) {

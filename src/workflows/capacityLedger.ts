@@ -15,6 +15,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxySinks,
   setCurrentDetails,
   setHandler,
@@ -60,8 +61,16 @@ const INITIAL_SETTINGS: LedgerSettings = {
 
 const { aciBatchMetrics } = proxySinks<WorkflowMetricsSinks>();
 
+/**
+ * Leases carry their delete when the delete windows have room, so a run does not hold its group through a
+ * delete-token round trip (issue 13/14). A ledger started before this keeps asking runs to ask, until it
+ * continues as new.
+ */
+export const DELETE_CREDIT_PATCH = 'lease-carries-delete';
+
 export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<never> {
   let settings = input.carried?.settings ?? INITIAL_SETTINGS;
+  const deleteCredits = patched(DELETE_CREDIT_PATCH);
   const book = new CapacityBook(
     {
       policyOf: (tenant) => settings.tenants[tenant] ?? settings.defaultTenant,
@@ -69,6 +78,7 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
       get cooldownMs() {
         return settings.cooldownMs;
       },
+      deleteCredits,
     },
     input.carried?.book,
   );
@@ -79,7 +89,7 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
   const notify = (runId: string, send: () => Promise<void>) => {
     const sending = send().catch((error: unknown) => {
       log.warn('A run could not be told; its lease goes back', { runId, error: String(error) });
-      book.release(runId);
+      book.release(runId, Date.now());
       dirty = true;
     });
     inFlight.add(sending);
@@ -92,6 +102,7 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
         spot: lease.spot,
         grantedAt: lease.grantedAt,
         waitedMs: lease.waitedMs,
+        ...(lease.deleteCredit && { deleteCredit: true }),
       }),
     );
 
@@ -116,7 +127,7 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
     dirty = true;
   });
   setHandler(leaseReleasedSignal, ({ runId }) => {
-    book.release(runId);
+    book.release(runId, Date.now());
     dirty = true;
   });
   setHandler(ledgerViewQuery, (filter = {}): LedgerView => {
@@ -219,7 +230,7 @@ async function refresh(
         ...(resourceGroup && { resourceGroup }),
       })),
     });
-    for (const runId of abandoned) book.release(runId);
+    for (const runId of abandoned) book.release(runId, Date.now());
     if (abandoned.length)
       log.info('Took back leases of runs that ended without returning them', { abandoned });
   } catch (error) {

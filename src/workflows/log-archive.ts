@@ -81,7 +81,7 @@ export class RunArchive {
   /**
    * The attempt's last read, then its blob sealed: before the group is restarted, stopped or deleted. Never
    * cancelled and bounded in time; a failure is recorded for the result. Returns the read's last `tailLines`
-   * lines, or undefined when there is no archive (the caller reads the tail itself).
+   * lines, or undefined when there is no archive and the read brought no tail (the caller reads it itself).
    */
   async close(group: ContainerGroupRef, attempt: number, tailLines: number): Promise<string | undefined> {
     if (this.off) return undefined;
@@ -96,7 +96,7 @@ export class RunArchive {
       );
       if (!read.configured) {
         this.off = true;
-        return undefined;
+        return read.tail;
       }
       this.container = read.container;
       this.cursor = read.cursor;

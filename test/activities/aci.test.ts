@@ -10,7 +10,7 @@ import type { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import type { LroHeartbeat } from '../../src/activities/lro';
-import type { AciActivities } from '../../src/activities/types';
+import type { AciActivities, StorageActivities } from '../../src/activities/types';
 import { RunTokens } from '../../src/security/run-tokens';
 import type {
   ContainerGroupRef,
@@ -20,6 +20,7 @@ import type {
 import { createAciClient, emulatorCredential } from '../../src/azure/client';
 import { QUOTA_RETRY_DELAY_MS, DEFAULT_THROTTLE_DELAY_MS } from '../../src/azure/errors';
 import { AciFailureType } from '../../src/shared/failures';
+import { EMPTY_CURSOR } from '../../src/shared/storage';
 import { startEmulator, type Emulator } from '../../dev/emulator';
 import {
   parseJobSpec,
@@ -39,7 +40,7 @@ const CALLBACK_SECRET = 'a-test-callback-secret-of-32-characters';
 
 let emulator: Emulator;
 let aci: ContainerInstanceManagementClient;
-let activities: AciActivities;
+let activities: AciActivities & StorageActivities;
 
 function clientFor(target: Emulator): ContainerInstanceManagementClient {
   return createAciClient({
@@ -306,6 +307,26 @@ describe('stop, restart, delete, logs', () => {
     expect(
       await run(activities.getContainerLogs, [{ resourceGroup: RG, name: 'no-such-group', tail: 5 }]).result,
     ).toBe('');
+  });
+
+  it("without a storage account, the log archive's last read brings the log tail itself (one activity before a delete, not two)", async () => {
+    const input = createInput('for (let i = 1; i <= 5; i++) console.log("line " + i)');
+    await run(activities.createContainerGroup, [input]).result;
+    await waitForState(ref(input), (s) => s.container?.state === 'Terminated');
+    const last = (tailLines: number) =>
+      run(activities.archiveContainerLog, [
+        {
+          group: ref(input),
+          run: { tenant: 'acme', jobId: 'job', instanceIndex: 0, runKey: input.name },
+          attempt: 1,
+          cursor: EMPTY_CURSOR,
+          final: { tailLines },
+        },
+      ]).result;
+    expect(await last(2)).toEqual({ configured: false, tail: 'line 4\nline 5\n' });
+    const reads = emulator.requests.all({ method: 'GET', group: input.name }).length;
+    expect(await last(0)).toEqual({ configured: false, tail: '' });
+    expect(emulator.requests.all({ method: 'GET', group: input.name })).toHaveLength(reads); // no read for no lines
   });
 
   it('restarting a stopped group is a non-retryable AciInvalidState', async () => {

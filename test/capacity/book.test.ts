@@ -11,7 +11,14 @@ import type { LeaseRequest } from '../../src/shared/capacity';
 /** One pool `p` in one account, with these limits (and more pools where a test adds them). */
 class CapacityAccount extends CapacityBook {
   constructor(config: Config, snapshot?: BookSnapshot) {
-    super({ policyOf: (tenant) => config.policyOf(tenant), cooldownMs: 60_000 }, snapshot);
+    super(
+      {
+        policyOf: (tenant) => config.policyOf(tenant),
+        cooldownMs: 60_000,
+        deleteCredits: config.deleteCredits,
+      },
+      snapshot,
+    );
     if (!snapshot)
       this.describe(
         [{ name: 'p', accountKey: 'sub/eastus', spot: false }],
@@ -35,6 +42,7 @@ class CapacityAccount extends CapacityBook {
 interface Config {
   limits: PoolLimits;
   policyOf(tenant: string): TenantPolicy;
+  deleteCredits?: boolean;
 }
 
 function settings(limits: Partial<PoolLimits>, policies: Record<string, Partial<TenantPolicy>> = {}): Config {
@@ -94,7 +102,7 @@ describe('fair share', () => {
       for (const [runId, run] of running) if (run.endsAt <= now) account.requestDelete(runId);
       const allocation = account.allocate(now);
       for (const runId of allocation.deletes) {
-        account.release(runId);
+        account.release(runId, now);
         running.delete(runId);
       }
       for (const lease of allocation.grants) {
@@ -134,7 +142,7 @@ describe('fair share', () => {
       const { grants } = account.allocate(now);
       for (const lease of grants) {
         order.push(lease.runId);
-        account.release(lease.runId);
+        account.release(lease.runId, now);
       }
     }
     expect(order).toEqual(['urgent', 'first', 'low']);
@@ -160,10 +168,10 @@ describe('fair share', () => {
     expect(account.allocate(0).grants.map((lease) => lease.runId)).toEqual(['a1', 'a2', 'a3']);
     // b does not fit in the one free core, and a gets nothing more meanwhile
     expect(account.allocate(1).grants).toEqual([]);
-    for (const runId of ['a1', 'a2', 'a3']) account.release(runId);
+    for (const runId of ['a1', 'a2', 'a3']) account.release(runId, 1);
     // a holds nothing now: its last run is fairer, and b waits for the cores it needs
     expect(account.allocate(2).grants.map((lease) => lease.runId)).toEqual(['a4']);
-    account.release('a4');
+    account.release('a4', 2);
     expect(account.allocate(3).grants.map((lease) => lease.runId)).toEqual(['big']);
   });
 });
@@ -193,8 +201,46 @@ describe('budgets', () => {
     expect(allocation.deletes).toEqual(['r0']);
     expect(allocation.grants).toEqual([]); // r0 still exists until it reports it is gone
     expect(allocation.wakeAt).toBe(1 + ledgerWindowMs(300_000, 1)); // the first delete (at 1) leaves the window
-    account.release('r0');
+    account.release('r0', 1);
     expect(account.allocate(2).grants.map((lease) => lease.runId)).toEqual(['r2']);
+  });
+
+  it('reserves a delete with the lease while the delete windows have room; the run deletes without asking, and the delete counts once its group is gone', () => {
+    const fiveMinutes = ledgerWindowMs(300_000, 1);
+    const account = new CapacityAccount({
+      ...settings({ groups: 10, deletesPer5Min: 3 }),
+      deleteCredits: true,
+    });
+    for (let i = 0; i < 5; i++) account.request(request('a', { runId: `r${i}` }));
+    const grants = account.allocate(0).grants;
+    // three promised deletes fill the 5-minute window: the last two leases ask for a token as before
+    expect(grants.map((lease) => lease.deleteCredit ?? false)).toEqual([true, true, true, false, false]);
+    account.requestDelete('r0'); // a run with a reserved delete that asks anyway is answered at once
+    account.requestDelete('r3');
+    let allocation = account.allocate(1);
+    expect(allocation.deletes).toEqual(['r0']);
+    // the promises alone fill the window: only a group gone makes room, so no timer
+    expect(allocation.wakeAt).toBeUndefined();
+    account.release('r0', 10);
+    allocation = account.allocate(10);
+    // the delete counted at 10, with two still promised: the window is full until that one leaves it
+    expect(allocation.deletes).toEqual([]);
+    expect(allocation.wakeAt).toBe(10 + fiveMinutes);
+    account.release('r1', 20);
+    account.release('r2', 20);
+    expect(account.allocate(10 + fiveMinutes).deletes).toEqual(['r3']);
+    // a refused create gives its reservation back: the run's next lease carries one again
+    account.request(request('a', { runId: 'r5' }));
+    const [r5] = account.allocate(20 + fiveMinutes).grants;
+    expect(r5?.deleteCredit).toBe(true);
+    account.refuse('r5', { kind: 'throttled', retryAfterMs: 1 }, 21 + fiveMinutes);
+    expect(account.allocate(22 + fiveMinutes).grants.map((lease) => lease.deleteCredit)).toEqual([true]);
+  });
+
+  it('grants no delete with a lease unless the ledger says so (a ledger started before the change)', () => {
+    const account = new CapacityAccount(settings({}));
+    account.request(request('a'));
+    expect(account.allocate(0).grants[0]?.deleteCredit).toBeUndefined();
   });
 
   it('a 429 pauses the whole account for its Retry-After and sends the run back to its place', () => {
@@ -214,7 +260,7 @@ describe('budgets', () => {
     for (let i = 0; i < 10; i++) account.request(request('a', { runId: `r${i}` }));
     expect(account.allocate(0).grants).toHaveLength(10);
     // ACI says 10 of 10 cores are used, while the ledger holds only 2 after releases: 8 are someone else's
-    for (let i = 2; i < 10; i++) account.release(`r${i}`);
+    for (let i = 2; i < 10; i++) account.release(`r${i}`, 0);
     account.request(request('a', { runId: 'next' }));
     account.refuse('r1', { kind: 'quota', quota: { name: 'cores', limit: 10, used: 10 } }, 1);
     expect(account.freeCores()).toBe(0);

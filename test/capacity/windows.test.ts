@@ -47,4 +47,26 @@ describe('sliding windows', () => {
     const restored = new SlidingWindows(windows.limits, windows.snapshot(62 * MINUTE));
     expect(restored.count(62 * MINUTE, 60 * MINUTE)).toBe(2);
   });
+
+  it('counts promised takes against every window, and waits for a promise when promises alone fill one', () => {
+    const windows = new SlidingWindows([
+      { windowMs: 10, max: 3 },
+      { windowMs: 100, max: 5 },
+    ]);
+    windows.take(0);
+    expect(windows.canTake(1, 1)).toBe(true);
+    expect(windows.canTake(1, 2)).toBe(false);
+    // one promise: room comes when the take at 0 leaves the 10-window
+    expect(windows.nextFreeAt(1, 2)).toBe(10);
+    expect(windows.nextFreeAt(1, 3)).toBe(Infinity);
+  });
+
+  it('keeps takes in time order when one is recorded after a later one', () => {
+    const windows = new SlidingWindows([{ windowMs: 10, max: 2 }]);
+    windows.take(8);
+    windows.take(3);
+    expect(windows.count(12, 10)).toBe(2);
+    expect(windows.count(14, 10)).toBe(1);
+    expect(windows.nextFreeAt(12)).toBe(13);
+  });
 });

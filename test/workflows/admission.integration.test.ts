@@ -9,30 +9,23 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapacityActivities, CapacityDescription } from '../../src/activities/types';
-import { ACI_DEFAULT_LIMITS, type PoolLimits } from '../../src/capacity/config';
 import {
+  deleteRequestSignal,
+  leaseReleasedSignal,
+  leaseRequestSignal,
   ledgerViewQuery,
   ledgerWorkflowId,
-  type CapacityPlacement,
-  type QuotaReading,
 } from '../../src/shared/capacity';
 import { AciFailureType } from '../../src/shared/failures';
 import { parseJobSpec, specForInstance, type SubmittedJobSpec } from '../../src/shared/job-spec';
 import { runProgressQuery } from '../../src/shared/messages';
 import { runWorkflowId } from '../../src/shared/names';
-import { capacityLedger, containerRun } from '../../src/workflows';
-import { waitFor } from '../helpers/wait';
-import type { FakeAciOptions } from './fake-aci';
+import { containerRun } from '../../src/workflows';
 import { connectToDevServer } from '../helpers/temporal';
-import { fakeAci, withWorker } from './harness';
+import { waitFor } from '../helpers/wait';
+import { admittedAci, placement, POOL, startLedger, type Account } from './admitted-aci';
+import { withWorker } from './harness';
 import { jobSpec, TENANT } from './specs';
-
-const SUBSCRIPTION = '00000000-0000-0000-0000-0000000000cc';
-const ACCOUNT = `${SUBSCRIPTION}/eastus`;
-const POOL = 'test-pool';
-/** how often the ledger reads the account and checks quiet leases, here */
-const REFRESH_MS = 500;
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -40,76 +33,9 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-interface Account {
-  limits: Partial<PoolLimits>;
-  /** what the Usages API answers */
-  usages?: QuotaReading[];
-  /** run ids whose group is gone (as a findAbandonedLeases would find it) */
-  gone?: Set<string>;
-}
-
-/** Admission's activities for one account, and the ledger started on the test's task queue. */
-function capacity(account: Account, taskQueue: () => string): Partial<CapacityActivities> {
-  return {
-    describeCapacity: async (): Promise<CapacityDescription> => ({
-      pools: [{ name: POOL, accountKey: ACCOUNT, spot: false }],
-      accounts: [
-        { accountKey: ACCOUNT, limits: { ...ACI_DEFAULT_LIMITS, ...account.limits }, windowScale: 1 },
-      ],
-      tenants: {},
-      defaultTenant: { weight: 1, defaultPriority: 3 },
-      usages: { [ACCOUNT]: account.usages ?? [] },
-      refreshMs: REFRESH_MS,
-      cooldownMs: 60_000,
-    }),
-    findAbandonedLeases: async ({ leases }) =>
-      leases.filter((lease) => account.gone?.has(lease.runId)).map((lease) => lease.runId),
-    ensureCapacityLedger: async () => {
-      await env.client.workflow.start(capacityLedger, {
-        workflowId: ledgerWorkflowId(taskQueue()),
-        taskQueue: taskQueue(),
-        args: [{}],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-    },
-  };
-}
-
-/** A fake ACI whose admission activities serve `account`, and the task queue its worker polls. */
-function admittedAci(account: Account, options: Omit<FakeAciOptions, 'report' | 'capacity'>) {
-  let queue = '';
-  const aci = fakeAci(env, { ...options, capacity: capacity(account, () => queue) });
-  return { aci, setQueue: (taskQueue: string) => (queue = taskQueue) };
-}
-
-function placement(taskQueue: string): CapacityPlacement {
-  return {
-    ledgerId: ledgerWorkflowId(taskQueue),
-    pools: [
-      {
-        name: POOL,
-        accountKey: ACCOUNT,
-        subscriptionId: SUBSCRIPTION,
-        region: 'eastus',
-        resourceGroup: 'rg',
-        spot: false,
-        monitorIntervalMs: 60_000,
-      },
-    ],
-    spot: 'never',
-    priority: 3,
-    weight: 1,
-  };
-}
-
 /** Starts the ledger and `count` runs of a fresh job under it; returns their workflow ids. */
 async function startRuns(taskQueue: string, count: number, label: string): Promise<string[]> {
-  await env.client.workflow.start(capacityLedger, {
-    workflowId: ledgerWorkflowId(taskQueue),
-    taskQueue,
-    args: [{}],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-  });
+  await startLedger(env, taskQueue);
   const spec = parseJobSpec(jobSpec(label, { instances: count })) as SubmittedJobSpec;
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
@@ -138,6 +64,15 @@ async function ledgerView(taskQueue: string) {
   return env.client.workflow.getHandle(ledgerWorkflowId(taskQueue)).query(ledgerViewQuery, {});
 }
 
+/** The signals a run sent, by name, from its history. */
+async function signalsSent(runId: string): Promise<string[]> {
+  const history = await env.client.workflow.getHandle(runId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const name = event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName;
+    return name ? [name] : [];
+  });
+}
+
 async function stopLedger(taskQueue: string) {
   await env.client.workflow.getHandle(ledgerWorkflowId(taskQueue)).terminate('test over');
 }
@@ -145,7 +80,7 @@ async function stopLedger(taskQueue: string) {
 describe('admission (dev server, fake ARM)', () => {
   it('queues a run while the pool is full, calling nothing, and takes back the lease of a terminated run', async () => {
     const account: Account = { limits: { groups: 1 }, gone: new Set() };
-    const { aci, setQueue } = admittedAci(account, { script: () => ({ kind: 'hang' }) });
+    const { aci, setQueue } = admittedAci(env, account, { script: () => ({ kind: 'hang' }) });
     await withWorker(env, aci, async (taskQueue) => {
       setQueue(taskQueue);
       const [first, second] = (await startRuns(taskQueue, 2, 'lease-back')) as [string, string];
@@ -172,6 +107,36 @@ describe('admission (dev server, fake ARM)', () => {
     expect(aci.aliveGroups()).toEqual([]);
   });
 
+  it('a lease carries its delete while the delete windows have room; a run granted when they are full asks for a token and waits for the window', async () => {
+    // one delete per "5 minutes" (3 s here): the first lease's promise fills the window
+    const account: Account = { limits: { groups: 2, deletesPer5Min: 1 }, windowScale: 0.01 };
+    const { aci, setQueue } = admittedAci(env, account, { script: () => ({ kind: 'hang' }) });
+    const runIds = await withWorker(env, aci, async (taskQueue) => {
+      setQueue(taskQueue);
+      const [first, second] = (await startRuns(taskQueue, 2, 'delete-credit')) as [string, string];
+      await waitFor(
+        'both runs to run',
+        async () => (await phase(first)) === 'Running' && (await phase(second)) === 'Running',
+      );
+      for (const runId of [first, second]) await env.client.workflow.getHandle(runId).cancel();
+      for (const runId of [first, second]) {
+        await env.client.workflow
+          .getHandle(runId)
+          .result()
+          .catch(() => undefined);
+      }
+      await stopLedger(taskQueue);
+      return [first, second];
+    });
+    expect(aci.aliveGroups()).toEqual([]);
+    const [credited, uncredited] = (await Promise.all(runIds.map(signalsSent))).sort(
+      (a, b) => a.length - b.length,
+    );
+    // one run deleted without asking; the other asked (its delete waited for the first one's to leave the window)
+    expect(credited).toEqual([leaseRequestSignal.name, leaseReleasedSignal.name]);
+    expect(uncredited).toEqual([leaseRequestSignal.name, deleteRequestSignal.name, leaseReleasedSignal.name]);
+  });
+
   it('a 429 pauses the whole account for its Retry-After; the run waits again and succeeds, not failed', async () => {
     const throttled = ApplicationFailure.create({
       message: 'throttled',
@@ -180,6 +145,7 @@ describe('admission (dev server, fake ARM)', () => {
       details: [{ operation: 'create container group', retryAfterMs: 3_000 }],
     });
     const { aci, setQueue } = admittedAci(
+      env,
       { limits: {} },
       {
         script: () => ({ kind: 'report', status: 'Completed' }),
@@ -207,7 +173,7 @@ describe('admission (dev server, fake ARM)', () => {
         "ContainerGroupQuotaReached: Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'ContainerGroups' exceeded in region 'eastus'. Limit: '3', Usage: '3' Requested: '1'.",
       type: AciFailureType.quotaExceeded,
     });
-    const { aci, setQueue } = admittedAci(account, {
+    const { aci, setQueue } = admittedAci(env, account, {
       script: () => ({ kind: 'hang' }),
       createFailure: (call) => (call === 1 ? quota : undefined),
     });

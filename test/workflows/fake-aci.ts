@@ -76,6 +76,11 @@ export interface FakeAciOptions {
    * tail naming the attempt, and the run has one output (default: none, as a worker without storage)
    */
   archive?: boolean;
+  /**
+   * without `archive`: the last archive read returns no log tail, as a worker before it did (or one whose read
+   * failed): the run reads the tail itself
+   */
+  noTailWithoutArchive?: boolean;
 }
 
 /** One call of the log archive's activity. */
@@ -100,6 +105,8 @@ export class FakeAci {
   /** the last attempt of each run (a run whose group vanished and was made again goes on counting) */
   private readonly attempts = new Map<string, number>();
   readonly archiveCalls: ArchiveCall[] = [];
+  /** groups whose log tail was read by getContainerLogs */
+  readonly logReads: string[] = [];
   /** everything the fake did, in order: create, restart, delete, stop, archive, archive-final */
   readonly events: string[] = [];
 
@@ -127,7 +134,10 @@ export class FakeAci {
       ensureCapacityLedger: noLedger,
       ...this.options.capacity,
       archiveContainerLog: async (input) => {
-        if (!this.options.archive) return { configured: false };
+        if (!this.options.archive) {
+          if (!input.final || this.options.noTailWithoutArchive) return { configured: false };
+          return { configured: false, tail: input.final.tailLines > 0 ? this.logOf(input.group) : '' };
+        }
         const group = this.groups.get(input.group.name);
         const found = group ? 10 : 0;
         const cursor = {
@@ -223,9 +233,15 @@ export class FakeAci {
       deleteContainerGroup: async (ref) => {
         if (this.groups.delete(ref.name)) this.events.push('delete');
       },
-      getContainerLogs: async (input) =>
-        this.groups.has(input.name) ? (this.options.logLines?.(input) ?? `log of ${input.name}\n`) : '',
+      getContainerLogs: async (input) => {
+        this.logReads.push(input.name);
+        return this.logOf(input);
+      },
     };
+  }
+
+  private logOf(group: ContainerGroupRef): string {
+    return this.groups.has(group.name) ? (this.options.logLines?.(group) ?? `log of ${group.name}\n`) : '';
   }
 
   /** The container runs its script for this attempt. */

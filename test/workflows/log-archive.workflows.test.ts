@@ -116,14 +116,21 @@ describe('containerRun: the log archive and outputs (mocked activities)', () => 
     });
   });
 
-  it('without storage, keeps only the log tail, as before', async () => {
-    const aci = fakeAci(env, { script: () => ({ kind: 'report', status: 'Completed' }) });
-    const run = containerRunInput('no-storage');
+  it.each([
+    ['the last archive read brings the tail (no second read)', false, 0],
+    ['a last read without a tail (an older worker, a failed read): the run reads it', true, 1],
+  ])('without storage, keeps only the log tail, as before: %s', async (_, noTailWithoutArchive, logReads) => {
+    const aci = fakeAci(env, {
+      script: () => ({ kind: 'report', status: 'Completed' }),
+      noTailWithoutArchive,
+    });
+    const run = containerRunInput(`no-storage-${logReads}`);
     const result = await withWorker(env, aci, (taskQueue) =>
       env.client.workflow.execute(containerRun, { taskQueue, workflowId: run.workflowId, args: [run.input] }),
     );
     expect(result.logTail).toBe(`log of ${result.groupName}\n`);
     expect(result.logArchive).toBeUndefined();
     expect(result.outputs).toBeUndefined();
+    expect(aci.logReads).toHaveLength(logReads);
   });
 });

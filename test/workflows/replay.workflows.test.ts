@@ -15,12 +15,14 @@ import { Worker } from '@temporalio/worker';
 import { format, resolveConfig } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completionSignal, jobStatusQuery, runProgressQuery } from '../../src/shared/messages';
+import { ledgerWorkflowId } from '../../src/shared/capacity';
 import { jobWorkflowId } from '../../src/shared/names';
 import { batchJob, containerRun } from '../../src/workflows';
 import { workflowBundle } from '../helpers/temporal';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../helpers/wait';
 import type { ContainerScript, FakeAci } from './fake-aci';
+import { admittedAci, placement, startLedger } from './admitted-aci';
 import { connectTestServer, fakeAci, withWorker } from './harness';
 import { batchJobInput, containerRunInput, TENANT } from './specs';
 import type { BatchJobInput } from '../../src/workflows/inputs';
@@ -306,4 +308,34 @@ const scenarios: Record<string, Scenario> = {
     });
     return workflowId;
   },
+  // recorded before leases carried their delete (DELETE_CREDIT_PATCH): the run asks the ledger for a token
+  'container-run-admitted': async (env) => (await admittedRun(env)).runId,
+  'capacity-ledger': async (env) => (await admittedRun(env)).ledgerId,
 };
+
+let admitted: Promise<{ runId: string; ledgerId: string }> | undefined;
+/** One run admitted by its own ledger, to its end; the ledger is then stopped. Run once for both histories. */
+function admittedRun(env: TestWorkflowEnvironment): Promise<{ runId: string; ledgerId: string }> {
+  admitted ??= (async () => {
+    const { aci, setQueue } = admittedAci(
+      env,
+      { limits: {} },
+      { script: () => ({ kind: 'report', status: 'Completed' }) },
+    );
+    const run = containerRunInput('replay-admitted');
+    let ledgerId = '';
+    await withWorker(env, aci, async (taskQueue) => {
+      setQueue(taskQueue);
+      await startLedger(env, taskQueue);
+      ledgerId = ledgerWorkflowId(taskQueue);
+      await env.client.workflow.execute(containerRun, {
+        taskQueue,
+        workflowId: run.workflowId,
+        args: [{ ...run.input, capacity: placement(taskQueue) }],
+      });
+      await env.client.workflow.getHandle(ledgerId).terminate('recorded');
+    });
+    return { runId: run.workflowId, ledgerId };
+  })();
+  return admitted;
+}
