@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--profile] [--out DIR] [--only NAME,...] [--runs N]`: the orchestration benchmark
+ * `npm run bench [-- --quick] [--profile] [--out DIR] [--only NAME,...] [--runs N] [--time-scale X]
+ * [--max-parallel N,...]`: the orchestration benchmark
  * on the real Temporal dev server and the ACI emulator, in the zero and realistic latency profiles, then the
  * capacity scenario (admission on and off). `--only` picks scenarios by name: profiles, capacity, and those
  * that run only when named: two-pools and warm (issue 14), arm-requests, cpu-per-run, waiting and bigjob
- * (issue 17; `--runs` sets the size of the last two). Writes results.md, results.json and chart.svg to the
+ * (issue 17; `--runs` sets the size of the last two); `--time-scale` runs the capacity and two-pools scenarios
+ * less (or more) compressed, `--max-parallel` picks the two-pools job's windows (bench/options.ts). Writes results.md, results.json and chart.svg to the
  * results folder (bench-results/<time>/ by default; also raw data: capacity-on.json, capacity-off.json,
  * two-pools.json, waiting.json) and prints the Markdown report; --profile also writes V8 CPU profiles of the
  * worker there and summarizes them. See bench/RESULTS.md for recorded runs and what their numbers mean.

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LatencyProfile } from '../dev/emulator';
+import { durationMs } from '../src/shared/duration';
 import { MESSAGE_MAX_CHARS } from '../src/workflows/history-limits';
 import { LATENCY_PROFILES } from '../dev/emulator';
 import { PROJECT_ROOT } from '../dev/temporal-tools';
@@ -214,6 +215,36 @@ function capacityJobs(scale: number): CapacityJobPlan[] {
   ];
 }
 
+/**
+ * The capacity scenario at another time scale: ACI's windows, the runs' durations, the ledger's refresh and the
+ * status reads all scale with it, so the workload is the same (runs of 5 and 10 ACI minutes, a floor of 25 ACI
+ * minutes) and only the system's own time (which does not scale) weighs less or more against it.
+ */
+function capacityAt(timeScale: number, base: CapacityPlan): CapacityPlan {
+  const factor = timeScale / base.timeScale;
+  return {
+    ...base,
+    timeScale,
+    ledgerRefresh: `${Math.round(durationMs(base.ledgerRefresh) * factor)}ms`,
+    statusPollMs: Math.round(base.statusPollMs * factor),
+    tenants: base.tenants.map((tenant) => ({
+      ...tenant,
+      jobs: tenant.jobs.map((job) => ({ ...job, runMs: job.runMs.map((ms) => Math.round(ms * factor)) })),
+    })),
+  };
+}
+
+/** The two-pools scenario at another time scale, as capacityAt: windows, the run and the ledger's refresh. */
+function twoPoolsAt(timeScale: number, base: TwoPoolsPlan): TwoPoolsPlan {
+  const factor = timeScale / base.timeScale;
+  return {
+    ...base,
+    timeScale,
+    ledgerRefresh: `${Math.round(durationMs(base.ledgerRefresh) * factor)}ms`,
+    runMs: Math.round(base.runMs * factor),
+  };
+}
+
 /** The same shape, tiny: 2 groups and cores, 8 runs of 1.5 s; about 10 s per side. */
 const QUICK_CAPACITY: CapacityPlan = {
   ...CAPACITY,
@@ -401,8 +432,9 @@ const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['profiles', 'capacity'];
 /**
  * `--quick`, `--profile`, `--out DIR`, `--only NAME[,NAME...]` (the scenarios to run, from SCENARIOS; without
  * it: profiles and capacity), `--runs N` (the size of the waiting and bigjob scenarios),
- * `--cached-workflows N` (the waiting scenario's worker cache, default the shipped 1,000); anything else is
- * refused.
+ * `--cached-workflows N` (the waiting scenario's worker cache, default the shipped 1,000), `--time-scale X` (the
+ * capacity and two-pools scenarios', default 0.02: see capacityAt), `--max-parallel N[,N...]` (the two-pools
+ * job's windows, default 600,40); anything else is refused.
  */
 export function parsePlan(argv: string[]): BenchPlan {
   const { values } = parseArgs({
@@ -414,6 +446,8 @@ export function parsePlan(argv: string[]): BenchPlan {
       only: { type: 'string' },
       runs: { type: 'string' },
       'cached-workflows': { type: 'string' },
+      'time-scale': { type: 'string' },
+      'max-parallel': { type: 'string' },
     },
   });
   const only =
@@ -435,6 +469,26 @@ export function parsePlan(argv: string[]): BenchPlan {
   if (!selected.has('capacity')) delete plan.capacity;
   const quick = values.quick;
   if (selected.has('two-pools')) plan.twoPools = quick ? QUICK_TWO_POOLS : TWO_POOLS;
+  if (values['time-scale'] !== undefined) {
+    const timeScale = Number(values['time-scale']);
+    if (!(timeScale > 0 && timeScale <= 1)) {
+      throw new Error(`--time-scale takes a number above 0 and at most 1, not "${values['time-scale']}"`);
+    }
+    if (!plan.capacity && !plan.twoPools) {
+      throw new Error('--time-scale applies to the capacity and two-pools scenarios: name one with --only');
+    }
+    if (plan.capacity) plan.capacity = capacityAt(timeScale, plan.capacity);
+    if (plan.twoPools) plan.twoPools = twoPoolsAt(timeScale, plan.twoPools);
+  }
+  if (values['max-parallel'] !== undefined) {
+    const windows = values['max-parallel'].split(',').map(Number);
+    if (!plan.twoPools || !windows.every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new Error(
+        `--max-parallel takes the two-pools scenario's job windows (whole numbers, comma-separated), not "${values['max-parallel']}"`,
+      );
+    }
+    plan.twoPools = { ...plan.twoPools, maxParallel: windows };
+  }
   if (selected.has('warm')) plan.warm = quick ? QUICK_WARM : WARM;
   if (selected.has('arm-requests')) plan.armRequests = quick ? QUICK_ARM_REQUESTS : ARM_REQUESTS;
   if (selected.has('cpu-per-run')) plan.cpuPerRun = quick ? QUICK_CPU_PER_RUN : CPU_PER_RUN;
