@@ -37,10 +37,10 @@ export interface CapacityActivityDeps extends AciClients {
 /** The failure type of a job whose placement no pool can serve. */
 export const INVALID_PLACEMENT = 'InvalidPlacement';
 
-/** Usages names as ACI reports them (older: StandardContainerGroups), to the ledger's quotas. */
 /** Quiet leases checked at once by findAbandonedLeases. */
 const ABANDONED_CHECKS_AT_ONCE = 16;
 
+/** Usages names as ACI reports them (older: StandardContainerGroups), to the ledger's quotas. */
 const USAGE_NAMES: Record<string, QuotaReading['name']> = {
   ContainerGroups: 'groups',
   StandardContainerGroups: 'groups',

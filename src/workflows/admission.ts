@@ -3,7 +3,8 @@
  * waits, in phase Queued and calling nothing, until the ledger grants one; it hands the lease back when ACI
  * refuses the create (429, quota, no capacity in the region: not a failure, not a restart: it waits again in its
  * old place, and a pool without capacity is passed over for a while), asks for a delete token before it
- * deletes its group unless its lease carries one, and says when the group is gone. A ledger that is not running is started again.
+ * deletes its group unless its lease carries one, and says when the group is gone. A ledger that is not
+ * running is started again.
  */
 import {
   ApplicationFailure,
