@@ -110,6 +110,8 @@ export interface BookSnapshot {
   degraded: Record<string, number>;
   /** recent grant times, for start estimates */
   grantTimes: number[];
+  /** how long recent leases were held (grant → group gone), for start estimates */
+  holdTimes?: number[];
 }
 
 export interface Allocation {
@@ -220,6 +222,7 @@ export class CapacityBook {
   private deleteQueue: string[];
   private readonly degraded: Map<string, number>;
   private grantTimes: number[];
+  private holdTimes: number[];
 
   constructor(
     private readonly settings: BookSettings,
@@ -234,6 +237,7 @@ export class CapacityBook {
     this.deleteQueue = [...(snapshot?.deleteQueue ?? [])];
     this.degraded = new Map(Object.entries(snapshot?.degraded ?? {}));
     this.grantTimes = [...(snapshot?.grantTimes ?? [])];
+    this.holdTimes = [...(snapshot?.holdTimes ?? [])];
   }
 
   /** Pools and accounts as configured (limits may change: the ledger reads them again from time to time). */
@@ -327,6 +331,7 @@ export class CapacityBook {
   release(runId: string, now: number): void {
     const lease = this.leases.get(runId);
     if (lease?.deleteCredit) this.accounts.get(lease.accountKey)?.deletes.take(now);
+    if (lease) this.holdTimes = [...this.holdTimes, now - lease.grantedAt].slice(-HOLD_TIMES_KEPT);
     this.leases.delete(runId);
     this.queue.remove(runId);
     this.deleteQueue = this.deleteQueue.filter((id) => id !== runId);
@@ -352,7 +357,7 @@ export class CapacityBook {
 
   /**
    * The waiting runs in the order fair share would serve them if capacity freed up one run at a time, with an
-   * estimate of each one's start from the recent grant rate (or, with too few grants yet, the create budget).
+   * estimate of each one's start (startEstimates).
    */
   queueView(now: number): QueuedRun[] {
     const held = this.heldByTenant();
@@ -371,15 +376,13 @@ export class CapacityBook {
       next.set(pick.tenant, (next.get(pick.tenant) ?? 0) + 1);
       addHeld(held, pick.tenant, pick.cores);
     }
-    const perMs = this.grantRatePerMs(now);
-    const paused = Math.min(...[...this.accounts.values()].map((account) => account.pausedUntil), Infinity);
-    const start = Math.max(now, paused === Infinity ? now : paused);
+    const starts = this.startEstimates(order, now);
     return order.map((request, index) => ({
       runId: request.runId,
       tenant: request.tenant,
       jobId: request.jobId,
       position: index + 1,
-      estimatedStartAt: Math.round(start + (index + 1) / perMs),
+      estimatedStartAt: Math.round(starts[index]!),
     }));
   }
 
@@ -435,6 +438,7 @@ export class CapacityBook {
       deleteQueue: [...this.deleteQueue],
       degraded: this.degradedPools(now),
       grantTimes: [...this.grantTimes],
+      holdTimes: [...this.holdTimes],
     };
   }
 
@@ -602,6 +606,40 @@ export class CapacityBook {
     return best?.request;
   }
 
+  /**
+   * When each queued run (in serving order) should start. Until lease hold times are known: at the recent grant
+   * rate. Then: when its cores come free (every lease held ends a typical hold, the median of recent ones, after
+   * its grant, and every run started before it a typical hold after its start), but no sooner than the create
+   * budgets allow. One model for all accounts, Regular and Spot cores alike.
+   */
+  private startEstimates(order: readonly LeaseRequest[], now: number): number[] {
+    const paused = Math.min(...[...this.accounts.values()].map((account) => account.pausedUntil), Infinity);
+    const start = Math.max(now, paused === Infinity ? now : paused);
+    const holdsKnown = this.holdTimes.length >= MIN_HOLD_TIMES;
+    const perMs = holdsKnown ? this.budgetRatePerMs() : this.grantRatePerMs(now);
+    const byRate = order.map((_, index) => start + (index + 1) / perMs);
+    if (!holdsKnown) return byRate;
+    const hold = median(this.holdTimes);
+    let freeCores = 0;
+    for (const accountKey of this.accounts.keys()) freeCores += Math.max(0, this.free(accountKey).cores);
+    // cores coming free, earliest first
+    const frees = this.leasesHeld()
+      .map((lease) => ({ at: Math.max(start, lease.grantedAt + hold), cores: lease.cores }))
+      .sort((a, b) => a.at - b.at);
+    let freeFrom = start; // when the cores counted in freeCores are all free
+    return order.map((request, index) => {
+      while (freeCores < request.cores && frees.length > 0) {
+        const next = frees.shift()!;
+        freeCores += next.cores;
+        freeFrom = Math.max(freeFrom, next.at);
+      }
+      freeCores -= request.cores;
+      const ends = { at: freeFrom + hold, cores: request.cores };
+      frees.splice(sortedIndex(frees, ends.at), 0, ends);
+      return Math.max(byRate[index]!, freeFrom);
+    });
+  }
+
   private timeScale(): number {
     return Math.min(...[...this.accounts.values()].map((account) => account.info.windowScale), 1);
   }
@@ -614,6 +652,11 @@ export class CapacityBook {
     const span = 10 * MINUTE * this.timeScale();
     const recent = this.grantTimes.filter((time) => time > now - span);
     if (recent.length >= 3) return recent.length / Math.max(now - recent[0]!, MINUTE * this.timeScale());
+    return this.budgetRatePerMs();
+  }
+
+  /** Creates per ms the accounts' budgets allow over an hour (or 5 minutes, when that is lower). */
+  private budgetRatePerMs(): number {
     let rate = 0;
     for (const { info } of this.accounts.values()) {
       const scale = info.windowScale * WINDOW_MARGIN;
@@ -624,6 +667,23 @@ export class CapacityBook {
     }
     return rate || 1 / MINUTE;
   }
+}
+
+/** Hold times kept for start estimates, and how many make an estimate. */
+const HOLD_TIMES_KEPT = 50;
+const MIN_HOLD_TIMES = 3;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Where `at` goes in a list sorted by time (after equal times). */
+function sortedIndex(list: ReadonlyArray<{ at: number }>, at: number): number {
+  let index = list.length;
+  while (index > 0 && list[index - 1]!.at > at) index--;
+  return index;
 }
 
 function addHeld(held: Map<string, { cores: number; groups: number }>, tenant: string, cores: number): void {

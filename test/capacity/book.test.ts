@@ -297,6 +297,27 @@ describe('queue view', () => {
     expect(next!.estimatedStartAt).toBe(30_000 + 20_000);
     expect(after!.estimatedStartAt).toBe(30_000 + 40_000);
   });
+
+  it('once lease hold times are known, estimates a start when enough cores come free, not from a burst of grants', () => {
+    const account = new CapacityAccount(settings({ cores: 3, createsPer5Min: 1000, createsPerHour: 12_000 }));
+    const run = (runId: string, cores: number) => account.request(request('a', { runId, cores }));
+    // three leases held 10 s each teach the ledger the typical hold
+    for (const id of ['h1', 'h2', 'h3']) run(id, 1);
+    account.allocate(0);
+    for (const id of ['h1', 'h2', 'h3']) account.release(id, 10_000);
+    // a burst fills the account: 3 cores at 10 s; then a 1-core and a 2-core run wait
+    for (const id of ['b1', 'b2', 'b3']) run(id, 1);
+    expect(account.allocate(10_000).grants).toHaveLength(3);
+    run('q1', 1);
+    run('q2', 2);
+    const [q1, q2] = account.queueView(12_000);
+    // q1 takes the first core to come free (at 20 s); q2 needs two more: b2's and b3's (also at 20 s)
+    expect(q1!.estimatedStartAt).toBe(20_000);
+    expect(q2!.estimatedStartAt).toBe(20_000);
+    run('q3', 2);
+    // q3's two cores come free when q1 and q2 end, a typical hold after their start
+    expect(account.queueView(12_000)[2]!.estimatedStartAt).toBe(30_000);
+  });
 });
 
 describe('placement over several pools', () => {
