@@ -225,7 +225,7 @@ function capacityAt(timeScale: number, base: CapacityPlan): CapacityPlan {
   return {
     ...base,
     timeScale,
-    ledgerRefresh: `${Math.round(durationMs(base.ledgerRefresh) * factor)}ms`,
+    ledgerRefresh: scaledDuration(base.ledgerRefresh, factor),
     statusPollMs: Math.round(base.statusPollMs * factor),
     tenants: base.tenants.map((tenant) => ({
       ...tenant,
@@ -240,9 +240,14 @@ function twoPoolsAt(timeScale: number, base: TwoPoolsPlan): TwoPoolsPlan {
   return {
     ...base,
     timeScale,
-    ledgerRefresh: `${Math.round(durationMs(base.ledgerRefresh) * factor)}ms`,
+    ledgerRefresh: scaledDuration(base.ledgerRefresh, factor),
     runMs: Math.round(base.runMs * factor),
   };
+}
+
+/** A duration setting ("2s") `factor` times as long, as the config reads it. */
+function scaledDuration(duration: string, factor: number): string {
+  return `${Math.round(durationMs(duration) * factor)}ms`;
 }
 
 /** The same shape, tiny: 2 groups and cores, 8 runs of 1.5 s; about 10 s per side. */

@@ -22,17 +22,16 @@ export interface StorageActivityDeps {
   /** absent: this worker keeps no archive and lists no outputs */
   storage?: RunStorage;
   /** without storage, the last read returns the log tail itself (one activity, not two, before a delete) */
-  readLogTail?: AciActivities['getContainerLogs'];
+  readLogTail: AciActivities['getContainerLogs'];
 }
 
 export function createStorageActivities(deps: StorageActivityDeps): StorageActivities {
   const { storage } = deps;
   /** The last read's tail when there is no archive; a failed read leaves it to the run (which logs why). */
   const tailWithoutArchive = async (input: ArchiveLogInput): Promise<{ tail?: string }> => {
-    const tailLines = input.final?.tailLines ?? 0;
-    if (!deps.readLogTail || tailLines <= 0) return { tail: '' };
     try {
-      return { tail: await deps.readLogTail({ ...input.group, tail: tailLines }) };
+      // no lines wanted: '' without an ARM call
+      return { tail: await deps.readLogTail({ ...input.group, tail: input.final?.tailLines ?? 0 }) };
     } catch {
       return {};
     }
