@@ -22,6 +22,13 @@
  * top of every delete already promised, so its run deletes without asking again; the delete enters the windows
  * when the run says its group is gone (a little after ACI counted it, so the ledger's count is never below
  * ACI's). A lease granted without one asks for a delete token before it deletes.
+ *
+ * Counting (`countedStamps`): ACI counts a create when its PUT arrives, after the grant; each entry of the
+ * windows is the latest time ACI may have counted its request, and the windows are ACI's own lengths. A
+ * create is entered a short lag after its grant (`countLagMs`) and moved to when the run says the PUT was
+ * answered (with its release, long before the hour window lets it go); a delete is entered when the run says
+ * its group is gone (a token's, a lag after the token until then). Without it (ledgers from before), entries
+ * are grant times and the windows are longer by a margin (`ledgerWindowMs`).
  */
 import type {
   LeaseRequest,
@@ -47,10 +54,20 @@ export const WINDOW_MARGIN = 1.02;
  */
 export const GRANT_TO_PUT_SLACK_MS = 3_000;
 
-/** A window of ACI's (5 minutes, an hour) as the ledger counts it. */
+/** A window of ACI's (5 minutes, an hour) as the ledger counts it, with entries at grant times. */
 export function ledgerWindowMs(acisMs: number, windowScale: number): number {
   const scaled = acisMs * windowScale;
   return scaled * WINDOW_MARGIN + Math.min(GRANT_TO_PUT_SLACK_MS, scaled * 0.05);
+}
+
+/** How much later than its grant (or token) ACI may count a request: the 5-minute window's margin above. */
+export function countLagMs(windowScale: number): number {
+  return ledgerWindowMs(5 * MINUTE, windowScale) - 5 * MINUTE * windowScale;
+}
+
+/** ARM's clock against Temporal's, when a time the run reports stands for ACI's count: 1 s, less when compressed. */
+export function clockSlackMs(windowScale: number): number {
+  return Math.min(1_000, 5 * MINUTE * windowScale * 0.01);
 }
 
 /** A granted request: the run may create its group (and holds its cores and slot until the group is gone). */
@@ -63,6 +80,10 @@ export interface Lease extends LeaseRequest {
   waitedMs: number;
   /** its delete is reserved with the grant: the run deletes without asking for a token */
   deleteCredit?: boolean;
+  /** its create's entry in the create windows (counted stamps), to move once the run says when the PUT was answered */
+  createStamp?: number;
+  /** its delete token's entry in the delete windows (counted stamps), to move once the group is gone */
+  deleteStamp?: number;
 }
 
 export interface PoolInfo {
@@ -85,6 +106,8 @@ export interface BookSettings {
   cooldownMs: number;
   /** grant leases with their delete reserved when the delete windows have room (see above) */
   deleteCredits?: boolean;
+  /** window entries are when ACI counted (or may have counted) each request, the windows ACI's lengths (see above) */
+  countedStamps?: boolean;
 }
 
 type Quota = QuotaReading['name'];
@@ -112,6 +135,8 @@ export interface BookSnapshot {
   grantTimes: number[];
   /** how long recent leases were held (grant → group gone), for start estimates */
   holdTimes?: number[];
+  /** the window entries are counted stamps (absent: grant times, from a ledger before them) */
+  countedStamps?: boolean;
 }
 
 export interface Allocation {
@@ -129,17 +154,33 @@ class Account {
   external: Record<Quota, number>;
   reported: Partial<Record<Quota, number>>;
 
+  /**
+   * `counted`: the windows are ACI's lengths and their entries counted stamps; `grantTimeEntries`: the state's
+   * entries are grant times (from a ledger before counted stamps), moved to the latest ACI may count them.
+   */
   constructor(
     readonly info: AccountInfo,
-    state?: AccountState,
+    state: AccountState | undefined,
+    counted: boolean,
+    grantTimeEntries = false,
   ) {
     const { limits, windowScale } = info;
+    const length = (acisMs: number) => (counted ? acisMs * windowScale : ledgerWindowMs(acisMs, windowScale));
     const windows = (per5Min: number, perHour: number) => [
-      { windowMs: ledgerWindowMs(5 * MINUTE, windowScale), max: per5Min },
-      { windowMs: ledgerWindowMs(60 * MINUTE, windowScale), max: perHour },
+      { windowMs: length(5 * MINUTE), max: per5Min },
+      { windowMs: length(60 * MINUTE), max: perHour },
     ];
-    this.creates = new SlidingWindows(windows(limits.createsPer5Min, limits.createsPerHour), state?.creates);
-    this.deletes = new SlidingWindows(windows(limits.deletesPer5Min, limits.deletesPerHour), state?.deletes);
+    // the hour window's margin covers every entry in either window
+    const shift = grantTimeEntries ? ledgerWindowMs(60 * MINUTE, windowScale) - length(60 * MINUTE) : 0;
+    const entries = (times: number[] | undefined) => times?.map((time) => time + shift);
+    this.creates = new SlidingWindows(
+      windows(limits.createsPer5Min, limits.createsPerHour),
+      entries(state?.creates),
+    );
+    this.deletes = new SlidingWindows(
+      windows(limits.deletesPer5Min, limits.deletesPerHour),
+      entries(state?.deletes),
+    );
     this.pausedUntil = state?.pausedUntil ?? 0;
     this.external = state?.external ?? { cores: 0, spotCores: 0, groups: 0 };
     this.reported = state?.reported ?? {};
@@ -229,8 +270,10 @@ export class CapacityBook {
     snapshot?: BookSnapshot,
   ) {
     for (const pool of snapshot?.pools ?? []) this.pools.set(pool.name, pool);
+    const counted = settings.countedStamps === true;
+    const grantTimeEntries = counted && snapshot !== undefined && snapshot.countedStamps !== true;
     for (const { state, ...info } of snapshot?.accounts ?? []) {
-      this.accounts.set(info.accountKey, new Account(info, state));
+      this.accounts.set(info.accountKey, new Account(info, state, counted, grantTimeEntries));
     }
     this.queue = new TenantQueues(snapshot?.queue);
     for (const lease of snapshot?.leases ?? []) this.leases.set(lease.runId, lease);
@@ -245,7 +288,10 @@ export class CapacityBook {
     for (const pool of pools) this.pools.set(pool.name, pool);
     for (const info of accounts) {
       const existing = this.accounts.get(info.accountKey);
-      this.accounts.set(info.accountKey, new Account(info, existing?.state(0)));
+      this.accounts.set(
+        info.accountKey,
+        new Account(info, existing?.state(0), this.settings.countedStamps === true),
+      );
     }
   }
 
@@ -288,7 +334,17 @@ export class CapacityBook {
     const lease = this.leases.get(runId);
     if (!lease) return;
     this.leases.delete(runId);
-    const { grantedAt, waitedMs, pool, spot: _spot, accountKey, deleteCredit: _credit, ...request } = lease;
+    const {
+      grantedAt,
+      waitedMs,
+      pool,
+      spot: _spot,
+      accountKey,
+      deleteCredit: _credit,
+      createStamp: _createStamp,
+      deleteStamp: _deleteStamp,
+      ...request
+    } = lease;
     this.queue.add({ ...request, enqueuedAt: grantedAt - waitedMs });
     const account = this.accounts.get(accountKey);
     if (!account) return;
@@ -326,11 +382,24 @@ export class CapacityBook {
 
   /**
    * The run's group is gone (deleted, or never made): its cores and slot are free. A delete reserved with the
-   * lease counts from now (from before: a group that was never made may have been deleted all the same).
+   * lease counts from now (from before: a group that was never made may have been deleted all the same), and
+   * so does a token's (counted stamps); `createdAt`, when the run's PUT was answered, moves its create's entry.
    */
-  release(runId: string, now: number): void {
+  release(runId: string, now: number, createdAt?: number): void {
     const lease = this.leases.get(runId);
-    if (lease?.deleteCredit) this.accounts.get(lease.accountKey)?.deletes.take(now);
+    const account = this.accounts.get(lease?.accountKey ?? '');
+    if (lease && account) {
+      const counted = this.settings.countedStamps === true;
+      const slack = clockSlackMs(account.info.windowScale);
+      const goneAt = counted ? now + slack : now;
+      if (lease.deleteCredit) account.deletes.take(goneAt, now);
+      else if (counted && lease.deleteStamp !== undefined)
+        account.deletes.restamp(lease.deleteStamp, goneAt, now);
+      if (counted && lease.createStamp !== undefined && createdAt !== undefined) {
+        // never before its grant: a time from before it is not this lease's PUT
+        account.creates.restamp(lease.createStamp, Math.max(createdAt, lease.grantedAt) + slack, now);
+      }
+    }
     if (lease) this.holdTimes = [...this.holdTimes, now - lease.grantedAt].slice(-HOLD_TIMES_KEPT);
     this.leases.delete(runId);
     this.queue.remove(runId);
@@ -439,6 +508,7 @@ export class CapacityBook {
       degraded: this.degradedPools(now),
       grantTimes: [...this.grantTimes],
       holdTimes: [...this.holdTimes],
+      ...(this.settings.countedStamps === true && { countedStamps: true }),
     };
   }
 
@@ -466,7 +536,13 @@ export class CapacityBook {
         wake(account.deletes.nextFreeAt(now, promised));
         waiting.push(runId);
       } else {
-        account.deletes.take(now);
+        if (this.settings.countedStamps === true) {
+          const stamp = now + countLagMs(account.info.windowScale);
+          account.deletes.take(stamp, now);
+          this.leases.set(runId, { ...lease!, deleteStamp: stamp });
+        } else {
+          account.deletes.take(now);
+        }
         allocation.deletes.push(runId);
       }
     }
@@ -506,7 +582,9 @@ export class CapacityBook {
       }
       const accountKey = this.pools.get(option.pool)!.accountKey;
       const account = this.accounts.get(accountKey)!;
-      account.creates.take(now);
+      const createStamp =
+        this.settings.countedStamps === true ? now + countLagMs(account.info.windowScale) : undefined;
+      account.creates.take(createStamp ?? now, now);
       this.queue.remove(next.runId);
       const promised = credits.get(accountKey) ?? 0;
       const deleteCredit = this.settings.deleteCredits === true && account.deletes.canTake(now, promised);
@@ -519,6 +597,7 @@ export class CapacityBook {
         grantedAt: now,
         waitedMs: now - next.enqueuedAt,
         ...(deleteCredit && { deleteCredit }),
+        ...(createStamp !== undefined && { createStamp }),
       };
       this.leases.set(lease.runId, lease);
       this.grantTimes.push(now);

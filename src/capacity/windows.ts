@@ -33,12 +33,23 @@ export class SlidingWindows {
     return this.limits.every((limit) => this.count(now, limit.windowMs) + reserved < limit.max);
   }
 
-  take(now: number): void {
-    // in order, even when a take is recorded after a later one
-    let at = this.times.length;
-    while (at > 0 && this.times[at - 1]! > now) at--;
-    this.times.splice(at, 0, now);
+  /**
+   * Records a take counted at `at` (from `now`: it may lie ahead, when ACI will count it later than the ledger
+   * decides), in order even when recorded after a later one.
+   */
+  take(at: number, now = at): void {
+    let index = this.times.length;
+    while (index > 0 && this.times[index - 1]! > at) index--;
+    this.times.splice(index, 0, at);
     this.prune(now);
+  }
+
+  /** Moves one take from `from` to `to` (once known when ACI counted it); nothing when `from` left the windows. */
+  restamp(from: number, to: number, now: number): void {
+    const index = this.times.indexOf(from);
+    if (index < 0) return;
+    this.times.splice(index, 1);
+    this.take(to, now);
   }
 
   /**

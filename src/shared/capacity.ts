@@ -123,8 +123,11 @@ export const leaseWithdrawSignal = defineSignal<[{ runId: string }]>('capacity.w
 export const leaseRefusedSignal = defineSignal<[{ runId: string; refusal: Refusal }]>('capacity.refused');
 /** the run is about to delete its group */
 export const deleteRequestSignal = defineSignal<[{ runId: string }]>('capacity.delete');
-/** the run's group is gone (deleted, never made), or a janitor deleted a kept group */
-export const leaseReleasedSignal = defineSignal<[{ runId: string }]>('capacity.released');
+/**
+ * the run's group is gone (deleted, never made), or a janitor deleted a kept group; `createdAt`: when the run's
+ * create was answered (workflow time), for the ledger's create windows
+ */
+export const leaseReleasedSignal = defineSignal<[{ runId: string; createdAt?: number }]>('capacity.released');
 
 /** ledger → run */
 export const leaseGrantedSignal = defineSignal<[LeaseGrant]>('capacity.granted');

@@ -47,6 +47,8 @@ export interface AdmissionSnapshot {
   enqueuedAt?: number;
   /** evicted from Spot: Regular options only from then on */
   regularOnly?: boolean;
+  /** when the lease's create was answered */
+  createdAt?: number;
 }
 
 export type RunAsk = Omit<LeaseRequest, 'enqueuedAt'>;
@@ -58,6 +60,7 @@ export class Admission {
   private deleteGranted = false;
   private enqueuedAt: number | undefined;
   private regularOnly: boolean;
+  private createdAt: number | undefined;
 
   constructor(
     readonly placement: CapacityPlacement,
@@ -67,6 +70,7 @@ export class Admission {
     this.lease = snapshot?.lease;
     this.enqueuedAt = snapshot?.enqueuedAt;
     this.regularOnly = snapshot?.regularOnly ?? false;
+    this.createdAt = snapshot?.createdAt;
   }
 
   listen(): void {
@@ -121,6 +125,11 @@ export class Admission {
     }
   }
 
+  /** The create was answered (now, in workflow time): the ledger counts it from then once the group is gone. */
+  created(): void {
+    this.createdAt = Date.now();
+  }
+
   /** ACI refused the create: the lease goes back, and the run will ask again (keeping its place). */
   async refused(error: unknown): Promise<boolean> {
     const refusal = refusalOf(error);
@@ -145,7 +154,12 @@ export class Admission {
   async released(): Promise<void> {
     if (!this.lease) return;
     this.lease = undefined;
-    await this.tell(leaseReleasedSignal, { runId: this.ask.runId });
+    const createdAt = this.createdAt;
+    this.createdAt = undefined;
+    await this.tell(leaseReleasedSignal, {
+      runId: this.ask.runId,
+      ...(createdAt !== undefined && { createdAt }),
+    });
   }
 
   /**
@@ -161,6 +175,7 @@ export class Admission {
       lease: this.lease,
       enqueuedAt: this.enqueuedAt,
       ...(this.regularOnly && { regularOnly: true }),
+      ...(this.createdAt !== undefined && { createdAt: this.createdAt }),
     };
   }
 

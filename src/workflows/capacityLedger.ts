@@ -67,10 +67,17 @@ const { aciBatchMetrics } = proxySinks<WorkflowMetricsSinks>();
  * continues as new.
  */
 export const DELETE_CREDIT_PATCH = 'lease-carries-delete';
+/**
+ * The windows count each create from when the run's PUT was answered (it says so with its release), not from
+ * the grant plus a margin of 2% of each window (issue 14). A ledger started before this keeps the margins until
+ * it continues as new; the new run moves the carried entries by the hour's margin.
+ */
+export const COUNTED_STAMPS_PATCH = 'windows-count-when-aci-counts';
 
 export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<never> {
   let settings = input.carried?.settings ?? INITIAL_SETTINGS;
   const deleteCredits = patched(DELETE_CREDIT_PATCH);
+  const countedStamps = patched(COUNTED_STAMPS_PATCH);
   const book = new CapacityBook(
     {
       policyOf: (tenant) => settings.tenants[tenant] ?? settings.defaultTenant,
@@ -79,6 +86,7 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
         return settings.cooldownMs;
       },
       deleteCredits,
+      countedStamps,
     },
     input.carried?.book,
   );
@@ -126,8 +134,8 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
     book.requestDelete(runId);
     dirty = true;
   });
-  setHandler(leaseReleasedSignal, ({ runId }) => {
-    book.release(runId, Date.now());
+  setHandler(leaseReleasedSignal, ({ runId, createdAt }) => {
+    book.release(runId, Date.now(), typeof createdAt === 'number' ? createdAt : undefined);
     dirty = true;
   });
   setHandler(ledgerViewQuery, (filter = {}): LedgerView => {

@@ -153,6 +153,7 @@ export async function containerRun(input: ContainerRunInput): Promise<RunResult>
           reporting: reportChannelOf(input.settings, Date.now() + runTokenLifetimeMs(spec)),
           ...(where && { placement: where }),
         });
+        admission?.created();
         group = { ...group, resourceGroup: created.resourceGroup };
         warm = created.warm;
         groupCreated = true;

@@ -4,7 +4,13 @@
  * capacity failover, Spot), and continue-as-new (snapshot and restore).
  */
 import { describe, expect, it } from 'vitest';
-import { CapacityBook, ledgerWindowMs, type BookSnapshot } from '../../src/capacity/book';
+import {
+  CapacityBook,
+  clockSlackMs,
+  countLagMs,
+  ledgerWindowMs,
+  type BookSnapshot,
+} from '../../src/capacity/book';
 import { ACI_DEFAULT_LIMITS, type PoolLimits, type TenantPolicy } from '../../src/capacity/config';
 import type { LeaseRequest } from '../../src/shared/capacity';
 
@@ -16,6 +22,7 @@ class CapacityAccount extends CapacityBook {
         policyOf: (tenant) => config.policyOf(tenant),
         cooldownMs: 60_000,
         deleteCredits: config.deleteCredits,
+        countedStamps: config.countedStamps,
       },
       snapshot,
     );
@@ -43,6 +50,7 @@ interface Config {
   limits: PoolLimits;
   policyOf(tenant: string): TenantPolicy;
   deleteCredits?: boolean;
+  countedStamps?: boolean;
 }
 
 function settings(limits: Partial<PoolLimits>, policies: Record<string, Partial<TenantPolicy>> = {}): Config {
@@ -241,6 +249,73 @@ describe('budgets', () => {
     const account = new CapacityAccount(settings({}));
     account.request(request('a'));
     expect(account.allocate(0).grants[0]?.deleteCredit).toBeUndefined();
+  });
+
+  it("counted stamps: a create counts from a short lag after its grant, then from when its PUT was answered; the windows are ACI's own", () => {
+    const hour = 3_600_000;
+    const lag = countLagMs(1);
+    const slack = clockSlackMs(1);
+    const account = new CapacityAccount({
+      ...settings({ createsPer5Min: 10, createsPerHour: 2 }),
+      countedStamps: true,
+    });
+    for (let i = 0; i < 3; i++) account.request(request('a', { runId: `r${i}` }));
+    let allocation = account.allocate(0);
+    expect(allocation.grants.map((lease) => lease.createStamp)).toEqual([lag, lag]);
+    // not yet told when the PUTs were answered: ACI may have counted them as late as the lag
+    expect(allocation.wakeAt).toBe(lag + hour);
+    // r0's PUT was answered at 500 ms (before the lag); r1 says nothing (e.g. its lease was taken back)
+    account.release('r0', 400_000, 500);
+    account.release('r1', 400_000);
+    allocation = account.allocate(400_000);
+    expect(allocation.wakeAt).toBe(500 + slack + hour);
+    // an hour after the PUT, not an hour plus 2% (72 s) plus 3 s after the grant as with grant times
+    expect(account.allocate(500 + slack + hour).grants.map((lease) => lease.runId)).toEqual(['r2']);
+    expect(500 + slack + hour).toBeLessThan(ledgerWindowMs(hour, 1));
+  });
+
+  it("counted stamps: a token's delete counts from a lag after the token until the group is gone, then from then; a time from before the grant is not the PUT", () => {
+    const fiveMinutes = 300_000;
+    const lag = countLagMs(1);
+    const slack = clockSlackMs(1);
+    const account = new CapacityAccount({
+      ...settings({ groups: 3, deletesPer5Min: 1, createsPer5Min: 1 }),
+      countedStamps: true,
+    });
+    account.request(request('a', { runId: 'r0' }));
+    account.request(request('a', { runId: 'r1' }));
+    expect(account.allocate(0).grants).toHaveLength(1);
+    account.requestDelete('r0');
+    let allocation = account.allocate(1_000);
+    expect(allocation.deletes).toEqual(['r0']);
+    // the create (stamped at the lag) holds r1 back; a createdAt before the grant moves it to the grant only
+    account.release('r0', 2_000, -50_000);
+    allocation = account.allocate(2_000);
+    expect(allocation.wakeAt).toBe(slack + fiveMinutes);
+    const [r1] = account.allocate(slack + fiveMinutes).grants;
+    expect(r1?.runId).toBe('r1');
+    // the delete token of r0 (stamped at 1 s + lag) moved to its release at 2 s: r1's delete waits for that
+    account.requestDelete('r1');
+    allocation = account.allocate(slack + fiveMinutes);
+    expect(allocation.deletes).toEqual([]);
+    expect(allocation.wakeAt).toBe(2_000 + slack + fiveMinutes);
+    expect(2_000 + slack).toBeLessThan(1_000 + lag);
+  });
+
+  it("counted stamps: a snapshot from a ledger before them moves its grant times by the hour's margin", () => {
+    const old = new CapacityAccount(settings({ createsPer5Min: 10, createsPerHour: 1 }));
+    old.request(request('a'));
+    old.allocate(0);
+    const snapshot = old.snapshot(1);
+    expect(snapshot.countedStamps).toBeUndefined();
+    const counted = new CapacityAccount(
+      { ...settings({ createsPer5Min: 10, createsPerHour: 1 }), countedStamps: true },
+      snapshot,
+    );
+    counted.request(request('a'));
+    // the grant at 0 counts as long as the old ledger would have counted it, no shorter
+    expect(counted.allocate(2).wakeAt).toBe(ledgerWindowMs(3_600_000, 1));
+    expect(counted.snapshot(3).countedStamps).toBe(true);
   });
 
   it('a 429 pauses the whole account for its Retry-After and sends the run back to its place', () => {

@@ -69,4 +69,25 @@ describe('sliding windows', () => {
     expect(windows.count(14, 10)).toBe(1);
     expect(windows.nextFreeAt(12)).toBe(13);
   });
+
+  it('records a take counted ahead of now without dropping what still counts now, and moves a take once its count is known', () => {
+    const windows = new SlidingWindows([{ windowMs: 10, max: 2 }]);
+    windows.take(1);
+    // decided at 12, counted by 14 at the latest: the take at 1 still counts at 10 (pruning goes by now, not by 14)
+    windows.take(14, 12);
+    expect(windows.count(10, 10)).toBe(1);
+    expect(windows.count(12, 10)).toBe(1);
+    expect(windows.nextFreeAt(12)).toBe(12);
+    windows.take(12);
+    // full: the take stamped 14 leaves at 24; moved to 13 (counted then), it leaves at 23
+    expect(windows.nextFreeAt(15)).toBe(22);
+    windows.restamp(12, 13, 15);
+    expect(windows.nextFreeAt(15)).toBe(23);
+    windows.restamp(14, 13, 15);
+    expect(windows.nextFreeAt(15)).toBe(23);
+    expect(windows.count(23, 10)).toBe(0);
+    // a take that left the windows is not brought back
+    windows.restamp(99, 40, 41);
+    expect(windows.count(41, 10)).toBe(0);
+  });
 });

@@ -6,7 +6,8 @@
  * run comes back; a 429 pauses the account for its Retry-After; a quota error sends the run back to the queue
  * without a failure or a restart; groups made outside the ledger (the Usages API) reduce what it grants.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -73,6 +74,32 @@ async function signalsSent(runId: string): Promise<string[]> {
   });
 }
 
+/**
+ * From a run's history: when its create activity completed, what its release said, and when it was sent (ms).
+ */
+async function releaseOf(runId: string) {
+  const events = (await env.client.workflow.getHandle(runId).fetchHistory()).events ?? [];
+  const at = (event: (typeof events)[number]) => tsToMs(event.eventTime);
+  const createScheduled = events.find(
+    (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createContainerGroup',
+  );
+  const createCompleted = events.find(
+    (event) =>
+      event.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() ===
+      createScheduled?.eventId?.toString(),
+  );
+  const released = events.find(
+    (event) =>
+      event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === leaseReleasedSignal.name,
+  );
+  const payload = released?.signalExternalWorkflowExecutionInitiatedEventAttributes?.input?.payloads?.[0];
+  return {
+    createCompletedAt: createCompleted && at(createCompleted),
+    sentAt: released && at(released),
+    said: payload && defaultPayloadConverter.fromPayload<{ runId: string; createdAt?: number }>(payload),
+  };
+}
+
 async function stopLedger(taskQueue: string) {
   await env.client.workflow.getHandle(ledgerWorkflowId(taskQueue)).terminate('test over');
 }
@@ -135,6 +162,12 @@ describe('admission (dev server, fake ARM)', () => {
     // one run deleted without asking; the other asked (its delete waited for the first one's to leave the window)
     expect(credited).toEqual([leaseRequestSignal.name, leaseReleasedSignal.name]);
     expect(uncredited).toEqual([leaseRequestSignal.name, deleteRequestSignal.name, leaseReleasedSignal.name]);
+    // each release tells the ledger when the create was answered (its workflow time then), for ACI's windows
+    for (const runId of runIds) {
+      const { createCompletedAt, sentAt, said } = await releaseOf(runId);
+      expect(said?.createdAt).toBeGreaterThanOrEqual(createCompletedAt!);
+      expect(said?.createdAt).toBeLessThanOrEqual(sentAt!);
+    }
   });
 
   it('a 429 pauses the whole account for its Retry-After; the run waits again and succeeds, not failed', async () => {
