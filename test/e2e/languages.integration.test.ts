@@ -23,6 +23,8 @@ const SAMPLES = [
 ] as const;
 
 const STEPS = 4;
+/** progress is visible from the first step's end to the last one's: 3 s, many polls even on a busy machine */
+const STEP_MS = 1_000;
 const FAILING = 1;
 
 function sampleJob(jobId: string, image: string): JobSpecInput {
@@ -33,7 +35,7 @@ function sampleJob(jobId: string, image: string): JobSpecInput {
     cpu: 0.5,
     memoryGB: 0.5,
     // (PYTHONDONTWRITEBYTECODE: the emulator runs main.py from the checkout; leave no __pycache__ there)
-    env: { WORK_STEPS: String(STEPS), STEP_MS: '400', PYTHONDONTWRITEBYTECODE: '1' },
+    env: { WORK_STEPS: String(STEPS), STEP_MS: String(STEP_MS), PYTHONDONTWRITEBYTECODE: '1' },
     instances: [{}, { env: { FAIL_ON_ATTEMPTS: '1', FAIL_EXIT_CODE: '3' } }, {}],
     monitorInterval: '2s',
     timeLimit: '2m',
@@ -41,7 +43,10 @@ function sampleJob(jobId: string, image: string): JobSpecInput {
   };
 }
 
-/** Polls each run's live progress (the `progress` query, through the job client) until `done` is aborted. */
+/**
+ * Polls each run's live progress (the `progress` query, through the job client) until `done` is aborted; all
+ * instances at once, so a slow query on one does not hide another's progress.
+ */
 async function watchProgress(
   jobs: JobClient,
   ref: JobRef,
@@ -49,20 +54,21 @@ async function watchProgress(
   done: AbortSignal,
 ): Promise<Map<number, string[]>> {
   const seen = new Map<number, string[]>();
-  while (!done.aborted) {
-    for (let index = 0; index < instances; index++) {
-      const view = await jobs.getRun(ref, index).catch((error: unknown) => {
-        if (error instanceof RunNotFoundError) return undefined; // not started yet
-        throw error;
-      });
-      const progress = view?.progress;
-      if (progress?.message !== undefined) {
-        const notes = seen.get(index) ?? [];
-        const note = `${progress.percent}% ${progress.message}`;
-        if (notes.at(-1) !== note) notes.push(note);
-        seen.set(index, notes);
-      }
+  const poll = async (index: number) => {
+    const view = await jobs.getRun(ref, index).catch((error: unknown) => {
+      if (error instanceof RunNotFoundError) return undefined; // not started yet
+      throw error;
+    });
+    const progress = view?.progress;
+    if (progress?.message !== undefined) {
+      const notes = seen.get(index) ?? [];
+      const note = `${progress.percent}% ${progress.message}`;
+      if (notes.at(-1) !== note) notes.push(note);
+      seen.set(index, notes);
     }
+  };
+  while (!done.aborted) {
+    await Promise.all(Array.from({ length: instances }, (_, index) => poll(index)));
     await sleep(100);
   }
   return seen;
