@@ -283,15 +283,22 @@ export class CapacityBook {
     this.holdTimes = [...(snapshot?.holdTimes ?? [])];
   }
 
+  /** whether window entries are the latest time ACI may have counted their request (see the header) */
+  private get counted(): boolean {
+    return this.settings.countedStamps === true;
+  }
+
+  /** where a request granted now enters its window when counting so; undefined: at now */
+  private countedStamp(account: Account, now: number): number | undefined {
+    return this.counted ? now + countLagMs(account.info.windowScale) : undefined;
+  }
+
   /** Pools and accounts as configured (limits may change: the ledger reads them again from time to time). */
   describe(pools: readonly PoolInfo[], accounts: readonly AccountInfo[]): void {
     for (const pool of pools) this.pools.set(pool.name, pool);
     for (const info of accounts) {
       const existing = this.accounts.get(info.accountKey);
-      this.accounts.set(
-        info.accountKey,
-        new Account(info, existing?.state(0), this.settings.countedStamps === true),
-      );
+      this.accounts.set(info.accountKey, new Account(info, existing?.state(0), this.counted));
     }
   }
 
@@ -389,13 +396,11 @@ export class CapacityBook {
     const lease = this.leases.get(runId);
     const account = this.accounts.get(lease?.accountKey ?? '');
     if (lease && account) {
-      const counted = this.settings.countedStamps === true;
       const slack = clockSlackMs(account.info.windowScale);
-      const goneAt = counted ? now + slack : now;
+      const goneAt = this.counted ? now + slack : now;
       if (lease.deleteCredit) account.deletes.take(goneAt, now);
-      else if (counted && lease.deleteStamp !== undefined)
-        account.deletes.restamp(lease.deleteStamp, goneAt, now);
-      if (counted && lease.createStamp !== undefined && createdAt !== undefined) {
+      else if (lease.deleteStamp !== undefined) account.deletes.restamp(lease.deleteStamp, goneAt, now);
+      if (lease.createStamp !== undefined && createdAt !== undefined) {
         // never before its grant: a time from before it is not this lease's PUT
         account.creates.restamp(lease.createStamp, Math.max(createdAt, lease.grantedAt) + slack, now);
       }
@@ -508,7 +513,7 @@ export class CapacityBook {
       degraded: this.degradedPools(now),
       grantTimes: [...this.grantTimes],
       holdTimes: [...this.holdTimes],
-      ...(this.settings.countedStamps === true && { countedStamps: true }),
+      ...(this.counted && { countedStamps: true }),
     };
   }
 
@@ -536,13 +541,9 @@ export class CapacityBook {
         wake(account.deletes.nextFreeAt(now, promised));
         waiting.push(runId);
       } else {
-        if (this.settings.countedStamps === true) {
-          const stamp = now + countLagMs(account.info.windowScale);
-          account.deletes.take(stamp, now);
-          this.leases.set(runId, { ...lease!, deleteStamp: stamp });
-        } else {
-          account.deletes.take(now);
-        }
+        const deleteStamp = this.countedStamp(account, now);
+        account.deletes.take(deleteStamp ?? now, now);
+        if (deleteStamp !== undefined) this.leases.set(runId, { ...lease!, deleteStamp });
         allocation.deletes.push(runId);
       }
     }
@@ -582,8 +583,7 @@ export class CapacityBook {
       }
       const accountKey = this.pools.get(option.pool)!.accountKey;
       const account = this.accounts.get(accountKey)!;
-      const createStamp =
-        this.settings.countedStamps === true ? now + countLagMs(account.info.windowScale) : undefined;
+      const createStamp = this.countedStamp(account, now);
       account.creates.take(createStamp ?? now, now);
       this.queue.remove(next.runId);
       const promised = credits.get(accountKey) ?? 0;
