@@ -145,6 +145,8 @@ export interface Allocation {
   deletes: string[];
   /** when to allocate again if nothing else happens (a window frees, a pause or a cool-down ends) */
   wakeAt?: number;
+  /** grants and deletes reached the allocation's limit: there may be more to hand out once notices land */
+  limited?: boolean;
 }
 
 class Account {
@@ -255,11 +257,27 @@ class TenantQueues {
   }
 }
 
+/**
+ * The next `max` of `quiet` leases in run id order after `after` (wrapping around), or all when they are no
+ * more: a ledger checks some quiet leases at each refresh and the rest at the next ones.
+ */
+export function quietTurn(quiet: readonly Lease[], after: string, max: number): Lease[] {
+  if (quiet.length <= max) return [...quiet];
+  const byRunId = [...quiet].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+  const next = Math.max(
+    0,
+    byRunId.findIndex((lease) => lease.runId > after),
+  );
+  return [...byRunId.slice(next), ...byRunId.slice(0, next)].slice(0, max);
+}
+
 export class CapacityBook {
   private readonly pools = new Map<string, PoolInfo>();
   private readonly accounts = new Map<string, Account>();
   private readonly queue: TenantQueues;
   private readonly leases = new Map<string, Lease>();
+  /** what the leases hold, per account: kept as leases come and go (read for every grant) */
+  private readonly heldIn = new Map<string, Record<Quota, number>>();
   private deleteQueue: string[];
   private readonly degraded: Map<string, number>;
   private grantTimes: number[];
@@ -276,7 +294,7 @@ export class CapacityBook {
       this.accounts.set(info.accountKey, new Account(info, state, counted, grantTimeEntries));
     }
     this.queue = new TenantQueues(snapshot?.queue);
-    for (const lease of snapshot?.leases ?? []) this.leases.set(lease.runId, lease);
+    for (const lease of snapshot?.leases ?? []) this.hold(lease);
     this.deleteQueue = [...(snapshot?.deleteQueue ?? [])];
     this.degraded = new Map(Object.entries(snapshot?.degraded ?? {}));
     this.grantTimes = [...(snapshot?.grantTimes ?? [])];
@@ -340,7 +358,7 @@ export class CapacityBook {
   refuse(runId: string, refusal: Refusal, now: number): void {
     const lease = this.leases.get(runId);
     if (!lease) return;
-    this.leases.delete(runId);
+    this.unhold(lease);
     const {
       grantedAt,
       waitedMs,
@@ -405,15 +423,25 @@ export class CapacityBook {
         account.creates.restamp(lease.createStamp, Math.max(createdAt, lease.grantedAt) + slack, now);
       }
     }
-    if (lease) this.holdTimes = [...this.holdTimes, now - lease.grantedAt].slice(-HOLD_TIMES_KEPT);
-    this.leases.delete(runId);
+    if (lease) {
+      this.holdTimes = [...this.holdTimes, now - lease.grantedAt].slice(-HOLD_TIMES_KEPT);
+      this.unhold(lease);
+    }
     this.queue.remove(runId);
     this.deleteQueue = this.deleteQueue.filter((id) => id !== runId);
   }
 
-  /** Grants what the budgets, the free capacity, placement and fair share allow now. */
-  allocate(now: number): Allocation {
+  /**
+   * Grants what the budgets, the free capacity, placement and fair share allow now: at most `limit` grants and
+   * deletes in all (deletes first), since each is a signal the ledger sends.
+   */
+  allocate(now: number, limit = Infinity): Allocation {
     const allocation: Allocation = { grants: [], deletes: [] };
+    const full = () => {
+      if (allocation.grants.length + allocation.deletes.length < limit) return false;
+      allocation.limited = true;
+      return true;
+    };
     const wake = (at: number) => {
       // Infinity: only a signal makes room (a group gone), not time
       if (at > now && at < Infinity) allocation.wakeAt = Math.min(allocation.wakeAt ?? Infinity, at);
@@ -423,8 +451,8 @@ export class CapacityBook {
       else wake(until);
     }
     const credits = this.deleteCreditsByAccount();
-    this.grantDeletes(now, allocation, wake, credits);
-    this.grantCreates(now, allocation, wake, credits);
+    this.grantDeletes(now, allocation, wake, credits, full);
+    this.grantCreates(now, allocation, wake, credits, full);
     this.grantTimes = this.grantTimes.filter((time) => time > now - 10 * MINUTE * this.timeScale());
     return allocation;
   }
@@ -522,9 +550,14 @@ export class CapacityBook {
     allocation: Allocation,
     wake: (at: number) => void,
     credits: ReadonlyMap<string, number>,
+    full: () => boolean,
   ): void {
     const waiting: string[] = [];
     for (const runId of this.deleteQueue) {
+      if (full()) {
+        waiting.push(runId);
+        continue;
+      }
       const lease = this.leases.get(runId);
       const account = this.accounts.get(lease?.accountKey ?? '');
       // a run without a lease (taken back meanwhile) deletes at once: its group must not stay; nor does one
@@ -555,11 +588,12 @@ export class CapacityBook {
     allocation: Allocation,
     wake: (at: number) => void,
     credits: Map<string, number>,
+    full: () => boolean,
   ): void {
     const held = this.heldByTenant();
     const blocked = new Set<string>(); // tenants whose next run fits nowhere now
     const reserved = new Set<string>(); // accounts held for such runs: no backfill there
-    for (;;) {
+    while (!full()) {
       const heads: LeaseRequest[] = [];
       for (const [tenant, queue] of this.queue.tenants()) if (!blocked.has(tenant)) heads.push(queue[0]!);
       const next = this.fairest(held, heads, true);
@@ -599,7 +633,7 @@ export class CapacityBook {
         ...(deleteCredit && { deleteCredit }),
         ...(createStamp !== undefined && { createStamp }),
       };
-      this.leases.set(lease.runId, lease);
+      this.hold(lease);
       this.grantTimes.push(now);
       addHeld(held, lease.tenant, lease.cores);
       allocation.grants.push(lease);
@@ -631,13 +665,24 @@ export class CapacityBook {
 
   /** Cores (Regular or Spot) or group slots held by leases in an account. */
   private held(accountKey: string, quota: Quota): number {
-    let held = 0;
-    for (const lease of this.leases.values()) {
-      if (lease.accountKey !== accountKey) continue;
-      if (quota === 'groups') held++;
-      else if ((quota === 'spotCores') === lease.spot) held += lease.cores;
-    }
-    return held;
+    return this.heldIn.get(accountKey)?.[quota] ?? 0;
+  }
+
+  private hold(lease: Lease): void {
+    this.leases.set(lease.runId, lease);
+    this.countHeld(lease, 1);
+  }
+
+  private unhold(lease: Lease): void {
+    this.leases.delete(lease.runId);
+    this.countHeld(lease, -1);
+  }
+
+  private countHeld(lease: Lease, sign: 1 | -1): void {
+    let held = this.heldIn.get(lease.accountKey);
+    if (!held) this.heldIn.set(lease.accountKey, (held = { cores: 0, spotCores: 0, groups: 0 }));
+    held.groups += sign;
+    held[lease.spot ? 'spotCores' : 'cores'] += sign * lease.cores;
   }
 
   /** Deletes promised with leases and not yet counted, per account. */

@@ -23,9 +23,7 @@ export class SlidingWindows {
 
   /** Takes in the window of length `windowMs` ending at `now`. */
   count(now: number, windowMs: number): number {
-    let n = 0;
-    for (let i = this.times.length - 1; i >= 0 && this.times[i]! > now - windowMs; i--) n++;
-    return n;
+    return this.times.length - this.firstAfter(now - windowMs);
   }
 
   /** With `reserved` takes promised that are not in the windows yet (they come later, each counts then). */
@@ -38,9 +36,7 @@ export class SlidingWindows {
    * decides), in order even when recorded after a later one.
    */
   take(at: number, now = at): void {
-    let index = this.times.length;
-    while (index > 0 && this.times[index - 1]! > at) index--;
-    this.times.splice(index, 0, at);
+    this.times.splice(this.firstAfter(at), 0, at);
     this.prune(now);
   }
 
@@ -82,7 +78,19 @@ export class SlidingWindows {
 
   private prune(now: number): void {
     const longest = Math.max(...this.limits.map((limit) => limit.windowMs));
-    const from = this.times.findIndex((time) => time > now - longest);
-    this.times = from < 0 ? [] : this.times.slice(from);
+    const from = this.firstAfter(now - longest);
+    if (from > 0) this.times = this.times.slice(from);
+  }
+
+  /** The index of the first take after `time` (binary search: the windows may hold thousands with raised limits). */
+  private firstAfter(time: number): number {
+    let low = 0;
+    let high = this.times.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.times[mid]! > time) high = mid;
+      else low = mid + 1;
+    }
+    return low;
   }
 }

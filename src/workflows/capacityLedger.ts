@@ -22,7 +22,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CapacityDescription } from '../activities/types';
-import { CapacityBook, type BookSnapshot, type Lease } from '../capacity/book';
+import { CapacityBook, quietTurn, type BookSnapshot, type Lease } from '../capacity/book';
+import { packSnapshot, unpackSnapshot } from '../capacity/packed-snapshot';
 import type { TenantPolicy } from '../capacity/config';
 import {
   deleteGrantedSignal,
@@ -39,8 +40,8 @@ import type { WorkflowMetricsSinks } from '../shared/workflow-metrics';
 import { describeCapacity, findAbandonedLeases } from './activities';
 
 export interface CapacityLedgerInput {
-  /** set by continue-as-new */
-  carried?: { book: BookSnapshot; settings: LedgerSettings };
+  /** set by continue-as-new; the book comes packed, as the ledger's second argument (a ledger before that: here) */
+  carried?: { book?: BookSnapshot; settings: LedgerSettings };
 }
 
 /** What the ledger learned of its deployment's settings (from describeCapacity). */
@@ -73,11 +74,29 @@ export const DELETE_CREDIT_PATCH = 'lease-carries-delete';
  * it continues as new; the new run moves the carried entries by the hour's margin.
  */
 export const COUNTED_STAMPS_PATCH = 'windows-count-when-aci-counts';
+/**
+ * What the ledger does at once stays within Temporal's limits however many runs it serves (issue 17's 10,000):
+ * - it hands out grants and deletes only while fewer than SIGNALS_IN_FLIGHT of its signals are on their way,
+ *   and the rest as they land: the server fails a workflow task that leaves more than 2,000 signals to other
+ *   workflows pending (limit.numPendingSignals.error), and its retry fails the same way (a ledger granting
+ *   10,000 queued runs at once stopped there for good);
+ * - a refresh checks at most QUIET_CHECKS quiet leases, the next ones at the next refresh: the check's input
+ *   stays small (10,000 leases are 1.3 MB, near the 2 MB payload limit) and so do its describe calls.
+ * A ledger started before this does all at once until it continues as new.
+ */
+export const BOUNDED_WORK_PATCH = 'ledger-work-bounded';
+const SIGNALS_IN_FLIGHT = 500;
+const QUIET_CHECKS = 1_000;
 
-export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<never> {
+/** `packedBook`: the book carried across continue-as-new (src/capacity/packed-snapshot.ts). */
+export async function capacityLedger(
+  input: CapacityLedgerInput = {},
+  packedBook?: Uint8Array,
+): Promise<never> {
   let settings = input.carried?.settings ?? INITIAL_SETTINGS;
   const deleteCredits = patched(DELETE_CREDIT_PATCH);
   const countedStamps = patched(COUNTED_STAMPS_PATCH);
+  const bounded = patched(BOUNDED_WORK_PATCH);
   const book = new CapacityBook(
     {
       policyOf: (tenant) => settings.tenants[tenant] ?? settings.defaultTenant,
@@ -88,11 +107,13 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
       deleteCredits,
       countedStamps,
     },
-    input.carried?.book,
+    packedBook ? unpackSnapshot(packedBook) : input.carried?.book,
   );
 
   let dirty = true;
   const inFlight = new Set<Promise<void>>();
+  /** the last allocation stopped at the signals in flight: each one landing may let more go */
+  let limited = false;
   /** Signals a run; a run that is gone gives its lease back. */
   const notify = (runId: string, send: () => Promise<void>) => {
     const sending = send().catch((error: unknown) => {
@@ -101,7 +122,10 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
       dirty = true;
     });
     inFlight.add(sending);
-    void sending.finally(() => inFlight.delete(sending));
+    void sending.finally(() => {
+      inFlight.delete(sending);
+      if (limited) dirty = true;
+    });
   };
   const grant = (lease: Lease) =>
     notify(lease.runId, () =>
@@ -176,6 +200,14 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
     }
   };
 
+  /** the quiet leases a refresh checks: a turn of QUIET_CHECKS after the last one checked */
+  let lastChecked = '';
+  const quietChecks = (quiet: Lease[]): Lease[] => {
+    const turn = quietTurn(quiet, lastChecked, QUIET_CHECKS);
+    lastChecked = turn.at(-1)?.runId ?? '';
+    return turn;
+  };
+
   let refreshAt = Date.now() + settings.refreshMs;
   for (;;) {
     const unknown = book.unknownPools();
@@ -185,7 +217,11 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
       refreshAt = Math.min(refreshAt, Date.now() + settings.refreshMs);
     }
     // grants first: a refresh (ARM reads) must not hold up runs waiting for what is free already
-    const allocation = book.allocate(Date.now());
+    const allocation = book.allocate(
+      Date.now(),
+      bounded ? Math.max(0, SIGNALS_IN_FLIGHT - inFlight.size) : Infinity,
+    );
+    limited = allocation.limited === true;
     for (const lease of allocation.grants) {
       grant(lease);
       aciBatchMetrics.capacityGranted({ pool: lease.pool, tenant: lease.tenant, waitedMs: lease.waitedMs });
@@ -196,14 +232,17 @@ export async function capacityLedger(input: CapacityLedgerInput = {}): Promise<n
     report(book);
     const refreshing = Date.now() >= refreshAt;
     if (refreshing) {
-      await refresh(book, describe, settings.refreshMs);
+      await refresh(book, describe, settings.refreshMs, bounded ? quietChecks : undefined);
       refreshAt = Date.now() + settings.refreshMs;
     }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await Promise.all(inFlight);
-      return continueAsNew<typeof capacityLedger>({ carried: { book: book.snapshot(Date.now()), settings } });
+      return continueAsNew<typeof capacityLedger>(
+        { carried: { settings } },
+        packSnapshot(book.snapshot(Date.now())),
+      );
     }
     // what the reading, and the signals that came meanwhile, changed is allocated at once
     if (refreshing) continue;
@@ -218,6 +257,8 @@ async function refresh(
   book: CapacityBook,
   describe: (pools: string[]) => Promise<void>,
   quietMs: number,
+  /** which of the quiet leases to check this time (default: all) */
+  pick: (quiet: Lease[]) => Lease[] = (quiet) => quiet,
 ): Promise<void> {
   const pools = [...new Set(book.snapshot(Date.now()).pools.map((pool) => pool.name))];
   try {
@@ -227,7 +268,7 @@ async function refresh(
       error: String(error),
     });
   }
-  const quiet = book.leasesHeld().filter((lease) => lease.grantedAt < Date.now() - quietMs);
+  const quiet = pick(book.leasesHeld().filter((lease) => lease.grantedAt < Date.now() - quietMs));
   if (quiet.length === 0) return;
   try {
     const abandoned = await findAbandonedLeases({

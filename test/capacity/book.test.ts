@@ -9,8 +9,10 @@ import {
   clockSlackMs,
   countLagMs,
   ledgerWindowMs,
+  quietTurn,
   type BookSnapshot,
 } from '../../src/capacity/book';
+import { packSnapshot, unpackSnapshot } from '../../src/capacity/packed-snapshot';
 import { ACI_DEFAULT_LIMITS, type PoolLimits, type TenantPolicy } from '../../src/capacity/config';
 import type { LeaseRequest } from '../../src/shared/capacity';
 
@@ -487,5 +489,62 @@ describe('placement over several pools', () => {
     // a pool that offers no Spot never gets a Spot lease
     book.request(request('a', { runId: 'nope', options: [{ pool: 'p1', spot: true }] }));
     expect(book.allocate(1).grants).toEqual([]);
+  });
+});
+
+describe('at scale (10,000 runs)', () => {
+  const large = { cores: 20_000, groups: 20_000, createsPer5Min: 20_000, createsPerHour: 20_000 };
+
+  it('hands out at most the limit it is given, deletes first, and says so', () => {
+    const account = new CapacityAccount(settings({ ...large, deletesPer5Min: 100 }));
+    for (let i = 0; i < 5; i++) account.request(request('a', { runId: `r${i}` }));
+    expect(account.allocate(0, 2)).toMatchObject({
+      grants: [{ runId: 'r0' }, { runId: 'r1' }],
+      limited: true,
+    });
+    account.requestDelete('r0');
+    const next = account.allocate(1, 2);
+    expect(next.deletes).toEqual(['r0']);
+    expect(next.grants.map((lease) => lease.runId)).toEqual(['r2']);
+    expect(next.limited).toBe(true);
+    const rest = account.allocate(2, 2);
+    expect(rest.grants.map((lease) => lease.runId)).toEqual(['r3', 'r4']);
+    expect(account.allocate(3, 2)).toEqual({ grants: [], deletes: [] }); // nothing left: not limited
+  });
+
+  it('grants 10,000 queued runs, 500 at a time, in linear time, and their leases pack small for continue-as-new', () => {
+    const account = new CapacityAccount(settings(large));
+    const jobs = Array.from({ length: 10 }, (_, job) => `wait-idle-${job}-552714`);
+    for (const jobId of jobs) {
+      for (let i = 0; i < 1_000; i++) {
+        const runId = `tenant.${jobId}.${i}`;
+        account.request(request('tenant', { runId, jobId, groupName: `tenant-${jobId}-1x2y3z-${i}` }));
+      }
+    }
+    let granted = 0;
+    for (let now = 1; granted < 10_000; now++) {
+      const { grants } = account.allocate(now, 500);
+      expect(grants.length).toBeLessThanOrEqual(500);
+      granted += grants.length;
+    }
+    expect(account.free('sub/eastus').groups).toBe(10_000);
+
+    const snapshot = account.snapshot(100);
+    expect(JSON.stringify(snapshot).length).toBeGreaterThan(2 * 1024 * 1024); // over Temporal's payload limit
+    const packed = packSnapshot(snapshot);
+    expect(packed.length).toBeLessThan(512 * 1024); // under its warning
+    expect(unpackSnapshot(packed)).toEqual(snapshot);
+    const restored = new CapacityAccount(settings(large), unpackSnapshot(packed));
+    expect(restored.free('sub/eastus')).toEqual(account.free('sub/eastus'));
+  });
+
+  it('checks quiet leases in turns, in run id order, wrapping around', () => {
+    const leases = ['d', 'a', 'c', 'e', 'b'].map((runId) => ({ runId }) as never);
+    const ids = (turn: Array<{ runId: string }>) => turn.map((lease) => lease.runId);
+    expect(ids(quietTurn(leases, '', 2))).toEqual(['a', 'b']);
+    expect(ids(quietTurn(leases, 'b', 2))).toEqual(['c', 'd']);
+    expect(ids(quietTurn(leases, 'd', 2))).toEqual(['e', 'a']);
+    expect(ids(quietTurn(leases, 'e', 2))).toEqual(['a', 'b']);
+    expect(ids(quietTurn(leases, 'c', 5))).toEqual(['d', 'a', 'c', 'e', 'b']); // all fit: all, as given
   });
 });
