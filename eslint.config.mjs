@@ -58,7 +58,7 @@ const sandboxRestrictions = {
   ],
 };
 
-/** The sandbox's rules, and zod and the schema modules for types only. */
+/** The sandbox's rules, and zod, fflate and the schema modules for types only. */
 const workflowRestrictions = {
   paths: [
     ...sandboxRestrictions.paths,
@@ -68,6 +68,12 @@ const workflowRestrictions = {
       message:
         'Workflow code evaluates its imports once per workflow: no zod here (the job loads its schema in src/workflows/job-input.ts).',
     },
+    ...['fflate', 'fflate/browser'].map((name) => ({
+      name,
+      allowTypeImports: true,
+      message:
+        'Workflow code evaluates its imports once per workflow: fflate loads where it is used (src/capacity/packed-snapshot.ts).',
+    })),
   ],
   patterns: [
     ...sandboxRestrictions.patterns,

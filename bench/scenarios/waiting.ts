@@ -185,6 +185,9 @@ type Measured = Omit<WaitingResult, 'worker' | 'memory'> & {
 };
 
 /** The ledger's workflow task failing (attempt > 1): its last failure's cause and message; else undefined. */
+const FORCE_CLOSE =
+  temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND;
+
 async function ledgerTrouble(stack: ScenarioStack): Promise<string | undefined> {
   const handle = stack.client.workflow.getHandle(ledgerWorkflowId(stack.taskQueue));
   const description = await handle.describe().catch(() => undefined);
@@ -195,6 +198,8 @@ async function ledgerTrouble(stack: ScenarioStack): Promise<string | undefined> 
     const failed = events[i]!.workflowTaskFailedEventAttributes;
     if (!failed) continue;
     const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0];
+    // signals came while the ledger continued as new: the server retries the task with them, not a fault
+    if (failed.cause === FORCE_CLOSE) return undefined;
     return `${cause}: ${failed.failure?.message ?? ''} (attempt ${attempt})`;
   }
   return `its workflow task at attempt ${attempt}`;

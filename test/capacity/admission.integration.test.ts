@@ -9,6 +9,7 @@ import { startLocalStack, type LocalStack } from '../../dev/local-stack';
 import { EMULATOR_SUBSCRIPTION_ID } from '../../src/azure/client';
 import { capacityConfigSchema } from '../../src/capacity/config';
 import { DEFAULT_NAMESPACE } from '../../src/config';
+import { ledgerWorkflowId } from '../../src/shared/capacity';
 import type { JobSpecInput } from '../../src/shared/job-spec';
 import { submitSpec } from '../helpers/jobs';
 import { workflowBundle } from '../helpers/temporal';
@@ -105,5 +106,9 @@ describe('admission on the emulator', () => {
     expect(peak.containerGroups).toBe(LIMITS.groups); // the limits were reached: admission was what held back
     expect(stack.emulator!.requests.limited(startedAt)).toEqual([]);
     expect(stack.emulator!.groups()).toEqual([]);
+    // the ledger's tasks go first and may take long after a burst of requests
+    const ledger = await stack.client.workflow.getHandle(ledgerWorkflowId(stack.taskQueue)).describe();
+    expect(ledger.raw.executionConfig?.defaultWorkflowTaskTimeout).toMatchObject({ seconds: 60 });
+    expect(ledger.raw.workflowExecutionInfo?.priority?.priorityKey).toBe(1);
   });
 });

@@ -3,7 +3,8 @@
  * shared, and the workflows module with everything it imports once per workflow (a module cache per workflow
  * behind `__webpack_module_cache__`). So what src/workflows imports at module level is paid for by every
  * `containerRun`: zod and the job spec's schemas must not be among it (src/workflows/job-input.ts loads them
- * when a job validates its spec; the lint rule in eslint.config.mjs keeps value imports of them out).
+ * when a job validates its spec), nor fflate (src/capacity/packed-snapshot.ts loads it when the ledger
+ * continues as new); the lint rule in eslint.config.mjs keeps value imports of them out.
  */
 import { readFileSync } from 'node:fs';
 import { createContext, runInContext } from 'node:vm';
@@ -50,16 +51,17 @@ function evaluatePerWorkflow(code: string, times: number): Evaluated {
 }
 
 describe('the workflow bundle, per workflow', () => {
-  it('evaluates no zod and no schema module: a containerRun never builds the job spec schema', () => {
+  it('evaluates no zod, no schema module and no fflate: a containerRun builds neither the job spec schema nor deflate tables', () => {
     const code = readFileSync(inject('workflowBundlePath'), 'utf8');
     // the bundle has them, for the job's validation
     expect(code).toContain('./node_modules/zod/');
     expect(code).toContain('./src/shared/job-spec.ts');
+    expect(code).toContain('./node_modules/fflate/');
 
     const { modules, cpuMs } = evaluatePerWorkflow(code, 50);
     console.log(`per workflow: ${modules.length} modules evaluated, ${cpuMs.toFixed(2)} ms of CPU`);
     expect(modules).toContain('./src/workflows/containerRun.ts');
     expect(modules).toContain('./src/shared/job-model.ts');
-    expect(modules.filter((id) => /zod|job-spec|validation|schedule-spec/.test(id))).toEqual([]);
+    expect(modules.filter((id) => /zod|job-spec|validation|schedule-spec|fflate/.test(id))).toEqual([]);
   });
 });
