@@ -164,7 +164,7 @@ function scenarioTargets(scenarios: ScenarioResults, quick: boolean): TargetChec
         met: judge(reached && memory.workerPeakRssMb <= WAITING_RSS_TARGET_MB),
       },
       {
-        target: `waiting runs, nobody reporting, monitors at 30s: worker + server CPU ≤ ${WAITING_CPU_TARGET_PCT}% of a core`,
+        target: `waiting runs, nobody reporting, monitors at ${extrapolated?.monitorInterval ?? '30s'} (the read budget's floor): worker + server CPU ≤ ${WAITING_CPU_TARGET_PCT}% of a core`,
         measured: extrapolated
           ? `${extrapolated.workerPlusServerPct.toFixed(0)}% (extrapolated: idle ${waiting.idle?.workerPlusServerPct.toFixed(1)}% ` +
             `+ ${extrapolated.ticksPerSecond.toFixed(0)} ticks/s)`
