@@ -39,7 +39,7 @@ import type {
   TenantStanding,
 } from '../shared/capacity';
 import type { PoolLimits, TenantPolicy } from './config';
-import { SlidingWindows } from './windows';
+import { indexAfter, SlidingWindows } from './windows';
 
 const MINUTE = 60_000;
 /**
@@ -759,7 +759,11 @@ export class CapacityBook {
       }
       freeCores -= request.cores;
       const ends = { at: freeFrom + hold, cores: request.cores };
-      frees.splice(sortedIndex(frees, ends.at), 0, ends);
+      frees.splice(
+        indexAfter(frees, ends.at, (free) => free.at),
+        0,
+        ends,
+      );
       return Math.max(byRate[index]!, freeFrom);
     });
   }
@@ -801,13 +805,6 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Where `at` goes in a list sorted by time (after equal times). */
-function sortedIndex(list: ReadonlyArray<{ at: number }>, at: number): number {
-  let index = list.length;
-  while (index > 0 && list[index - 1]!.at > at) index--;
-  return index;
 }
 
 function addHeld(held: Map<string, { cores: number; groups: number }>, tenant: string, cores: number): void {

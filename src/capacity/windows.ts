@@ -82,15 +82,20 @@ export class SlidingWindows {
     if (from > 0) this.times = this.times.slice(from);
   }
 
-  /** The index of the first take after `time` (binary search: the windows may hold thousands with raised limits). */
+  /** The index of the first take after `time` (the windows may hold thousands with raised limits). */
   private firstAfter(time: number): number {
-    let low = 0;
-    let high = this.times.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.times[mid]! > time) high = mid;
-      else low = mid + 1;
-    }
-    return low;
+    return indexAfter(this.times, time, (take) => take);
   }
+}
+
+/** The index of the first item of `sorted` (ascending by `valueOf`) whose value is above `value`: binary search. */
+export function indexAfter<T>(sorted: readonly T[], value: number, valueOf: (item: T) => number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (valueOf(sorted[mid]!) > value) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
